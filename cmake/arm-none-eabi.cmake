@@ -1,0 +1,11 @@
+# Cortex-M4 cross toolchain (Debian gcc-arm-none-eabi + newlib). Core libraries only.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(MOS_ARM_FLAGS "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -ffunction-sections -fdata-sections")
+set(CMAKE_C_FLAGS_INIT "${MOS_ARM_FLAGS}")
+set(CMAKE_CXX_FLAGS_INIT "${MOS_ARM_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics")
+set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")
+set(CMAKE_CXX_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")

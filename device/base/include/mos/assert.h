@@ -1,0 +1,12 @@
+// Broken invariants (programming errors, never bad input) go to one handler.
+// Bad input must return a Status instead (STYLE.md §4).
+#pragma once
+
+namespace mos {
+using AssertHandler = void (*)(const char* file, int line, const char* expr);
+void set_assert_handler(AssertHandler handler);
+[[noreturn]] void assert_failed(const char* file, int line, const char* expr);
+}  // namespace mos
+
+#define MOS_ASSERT(expr) \
+  ((expr) ? (void)0 : ::mos::assert_failed(__FILE__, __LINE__, #expr))

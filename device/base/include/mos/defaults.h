@@ -1,0 +1,38 @@
+// Compile-time limits of the device core, in one place (STYLE.md §10).
+// An app or port may override any of them with -D before this header.
+#pragma once
+#include <cstddef>
+
+#ifndef MOS_JSON_MAX_DEPTH
+#define MOS_JSON_MAX_DEPTH 16          // nesting limit of the relaxed JSON reader
+#endif
+#ifndef MOS_MQTT_MAX_PACKET
+#define MOS_MQTT_MAX_PACKET 1024       // MQTT rx buffer: largest packet accepted
+#endif
+#ifndef MOS_MQTT_MAX_SUBSCRIPTIONS
+#define MOS_MQTT_MAX_SUBSCRIPTIONS 4
+#endif
+#ifndef MOS_MQTT_MAX_INFLIGHT
+#define MOS_MQTT_MAX_INFLIGHT 4        // unacknowledged QoS 1 publishes kept for resend
+#endif
+#ifndef MOS_LOOP_MAX_TIMERS
+#define MOS_LOOP_MAX_TIMERS 16
+#endif
+#ifndef MOS_LOOP_MAX_POLLERS
+#define MOS_LOOP_MAX_POLLERS 8
+#endif
+#ifndef MOS_RPC_MAX_HANDLERS
+#define MOS_RPC_MAX_HANDLERS 32
+#endif
+#ifndef MOS_RPC_MAX_FRAME
+#define MOS_RPC_MAX_FRAME 4096         // one RPC frame (line) on the UART
+#endif
+#ifndef MOS_FS_MAX_FILES
+#define MOS_FS_MAX_FILES 32
+#endif
+#ifndef MOS_FS_MAX_NAME
+#define MOS_FS_MAX_NAME 48
+#endif
+#ifndef MOS_LOG_LINE_MAX
+#define MOS_LOG_LINE_MAX 256
+#endif
