@@ -51,6 +51,7 @@ void FrameReader::end_frame(std::vector<StreamItem>* out) {
   std::string body = std::move(frame_);
   frame_.clear();
   in_frame_ = false;
+  flush(out);  // console text cut short by the frame (frames are written whole)
   if (body.empty()) return;  // `""""""`: an empty frame re-synchronises, nothing more
   StreamItem item{StreamItem::Kind::kFrame, {}, false};
   size_t n = body.size();
@@ -78,6 +79,18 @@ void FrameReader::end_frame(std::vector<StreamItem>* out) {
 void FrameReader::feed(std::string_view bytes, std::vector<StreamItem>* out) {
   for (char c : bytes) {
     if (in_frame_) {
+      if (c == '\n') {
+        // A frame is one line (ARCHITECTURE.md "RPC"): a newline before the
+        // closing delimiter means the `"""` was console text after all.
+        line_ += kDelim;
+        line_ += frame_;
+        frame_.clear();
+        in_frame_ = false;
+        if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+        out->push_back({StreamItem::Kind::kConsoleLine, std::move(line_), false});
+        line_.clear();
+        continue;
+      }
       frame_ += c;
       if (frame_.size() >= kDelim.size() &&
           std::string_view(frame_).substr(frame_.size() - kDelim.size()) == kDelim) {
@@ -106,10 +119,10 @@ void FrameReader::feed(std::string_view bytes, std::vector<StreamItem>* out) {
     line_ += c;
     if (line_.size() >= kDelim.size() &&
         std::string_view(line_).substr(line_.size() - kDelim.size()) == kDelim) {
+      // Text before the delimiter stays in line_: if a frame follows, it was
+      // console output cut short by it (end_frame emits it first); if not,
+      // the whole line is text.
       line_.resize(line_.size() - kDelim.size());
-      // Text before the delimiter on the same line is console output that was
-      // cut short (the frame is written atomically, the log line was not).
-      if (!line_.empty()) flush(out);
       in_frame_ = true;
     }
   }

@@ -81,6 +81,12 @@ TEST(FrameReader, UnclosedDelimiterBecomesTextAgain) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].kind, Kind::kConsoleLine);
   EXPECT_EQ(out[1].text, "next");
+  // A line with one delimiter in it is text, and the next frame still parses.
+  out.clear();
+  r.feed("say \"\"\"hi\n" + encode_frame("{}", false), &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].text, "say \"\"\"hi");
+  EXPECT_EQ(out[1].kind, Kind::kFrame);
 }
 
 TEST(Base64, Rfc4648Vectors) {
