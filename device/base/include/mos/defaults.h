@@ -36,3 +36,21 @@
 #ifndef MOS_LOG_LINE_MAX
 #define MOS_LOG_LINE_MAX 256
 #endif
+#ifndef MOS_TLS_MAX_ANCHORS
+#define MOS_TLS_MAX_ANCHORS 4          // CAs kept from mqtt.ssl_ca_cert
+#endif
+#ifndef MOS_TLS_ANCHOR_BYTES
+#define MOS_TLS_ANCHOR_BYTES 2048      // their DNs + public keys (~300-550 B each)
+#endif
+#ifndef MOS_TLS_MAX_CHAIN
+#define MOS_TLS_MAX_CHAIN 3            // certificates in mqtt.ssl_cert
+#endif
+#ifndef MOS_TLS_IDENTITY_BYTES
+#define MOS_TLS_IDENTITY_BYTES 4096    // client chain DER + private key
+#endif
+#ifndef MOS_TLS_MAX_SUITES
+#define MOS_TLS_MAX_SUITES 48          // entries of mqtt.ssl_cipher_suites
+#endif
+#ifndef MOS_TLS_MAX_HOST
+#define MOS_TLS_MAX_HOST 253           // server name (RFC 1035 §2.3.4)
+#endif

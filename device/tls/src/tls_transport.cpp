@@ -1,0 +1,323 @@
+// The BearSSL engine pump: records move between the engine's buffers and the
+// lower transport without copies; application bytes are copied once into and
+// out of the engine (bearssl_ssl.h "I/O API").
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "mos/log.h"
+#include "mos/tls.h"
+
+namespace mos::tls {
+namespace {
+
+// 1970-01-01 counted in days since January 1st, 0 AD (proleptic Gregorian),
+// the epoch of br_x509_minimal_set_time().
+constexpr uint32_t kUnixEpochBearsslDays = 719528;
+
+}  // namespace
+
+TlsTransport::TlsTransport(Transport& lower, ByteSpan in, ByteSpan out) : lower_(lower), in_(in), out_(out) {
+  std::memset(&cc_, 0, sizeof(cc_));
+  std::memset(&xc_, 0, sizeof(xc_));
+}
+
+void TlsTransport::fail(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(error_, sizeof(error_), fmt, args);
+  va_end(args);
+  state_ = State::kFailed;
+}
+
+Status TlsTransport::configure(const TlsConfig& config) {
+  configured_ = false;
+  config_ = config;
+  if (config.anchors == nullptr || config.anchors->size() == 0) {
+    fail("no CA certificates: set mqtt.ssl_ca_cert to the CA bundle that signed the server's certificate");
+    return Status::kInvalidArg;
+  }
+  // BearSSL refuses fragments below 512 bytes (RFC 6066 §4 minimum).
+  if (in_.size() < input_buffer_size(kMinFragment) ||
+      (!out_.empty() && out_.size() < output_buffer_size(kMinFragment))) {
+    fail("TLS buffer too small: need at least %zu bytes in and %zu out", input_buffer_size(kMinFragment),
+         output_buffer_size(kMinFragment));
+    return Status::kInvalidArg;
+  }
+  if (config.identity != nullptr && !config.identity->loaded()) {
+    fail("client certificate not loaded: %s", config.identity->error());
+    return Status::kInvalidArg;
+  }
+  // Everything BearSSL implements; the suite list and the client key narrow it.
+  br_ssl_client_init_full(&cc_, &xc_, config.anchors->data(), config.anchors->size());
+  int n = parse_cipher_suites(config.cipher_suites, Span<uint16_t>(suites_, MOS_TLS_MAX_SUITES), error_,
+                              sizeof(error_));
+  if (n < 0) {
+    state_ = State::kFailed;
+    return Status::kInvalidArg;
+  }
+  suite_count_ = static_cast<size_t>(n);
+  for (size_t i = 0; i < suite_count_; ++i) {
+    bool known = false;
+    for (size_t k = 0; k < cc_.eng.suites_num; ++k) known = known || cc_.eng.suites_buf[k] == suites_[i];
+    if (!known) {
+      fail("mqtt.ssl_cipher_suites: %s is not implemented by this BearSSL", cipher_suite_name(suites_[i]));
+      return Status::kInvalidArg;
+    }
+  }
+  configured_ = true;
+  state_ = State::kIdle;
+  error_[0] = '\0';
+  return Status::kOk;
+}
+
+void TlsTransport::set_time() {
+  if (config_.wall_clock == nullptr) return;  // BearSSL reads the OS clock if built with one
+  int64_t t = config_.wall_clock->unix_seconds();
+  if (t < 0) {
+    // Leave days = seconds = 0: BearSSL then reports BR_ERR_X509_TIME_UNKNOWN
+    // on a build without an OS clock; on the host it falls back to time().
+    MOS_LOGW("TLS: wall-clock time unknown; certificate validity cannot be checked");
+    return;
+  }
+  uint32_t days = static_cast<uint32_t>(t / 86400) + kUnixEpochBearsslDays;
+  uint32_t secs = static_cast<uint32_t>(t % 86400);
+  br_x509_minimal_set_time(&xc_, days, secs);
+}
+
+Status TlsTransport::connect(std::string_view host, uint16_t port) {
+  if (!configured_) {
+    if (error_[0] == '\0') std::snprintf(error_, sizeof(error_), "TLS transport not configured");
+    return Status::kInvalidArg;
+  }
+  std::string_view name = config_.server_name.empty() ? host : config_.server_name;
+  if (name.size() > MOS_TLS_MAX_HOST) {
+    fail("server name longer than %d characters", MOS_TLS_MAX_HOST);
+    return Status::kInvalidArg;
+  }
+  std::memcpy(host_, name.data(), name.size());
+  host_[name.size()] = '\0';
+  br_err_ = 0;
+  error_[0] = '\0';
+
+  // Re-apply everything a previous connection may have changed.
+  if (out_.empty()) {
+    br_ssl_engine_set_buffer(&cc_.eng, in_.data(), in_.size(), 0);
+  } else {
+    br_ssl_engine_set_buffers_bidi(&cc_.eng, in_.data(), in_.size(), out_.data(), out_.size());
+  }
+  if (suite_count_ > 0) br_ssl_engine_set_suites(&cc_.eng, suites_, suite_count_);
+  // TLS 1.2 only: the contract (ARCHITECTURE.md "TLS") and what AWS IoT needs.
+  br_ssl_engine_set_versions(&cc_.eng, BR_TLS12, BR_TLS12);
+  const ClientIdentity* id = config_.identity;
+  if (id != nullptr) {
+    if (id->key_type() == BR_KEYTYPE_EC) {
+      // ECDSA signing only: static ECDH (KEYX) suites are not used with a
+      // client certificate in TLS 1.2 practice.
+      br_ssl_client_set_single_ec(&cc_, id->chain(), id->chain_len(), &id->ec_key(), BR_KEYTYPE_SIGN,
+                                  id->issuer_key_type(), br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+    } else {
+      br_ssl_client_set_single_rsa(&cc_, id->chain(), id->chain_len(), &id->rsa_key(),
+                                   br_rsa_pkcs1_sign_get_default());
+    }
+  }
+  set_time();
+  if (config_.random != nullptr) {
+    uint32_t seed[8];
+    for (uint32_t& w : seed) w = config_.random->next_u32();
+    br_ssl_engine_inject_entropy(&cc_.eng, seed, sizeof(seed));
+  }
+  if (br_ssl_client_reset(&cc_, host_, 0) == 0) {
+    br_err_ = br_ssl_engine_last_error(&cc_.eng);
+    describe_error(br_err_, host_, id != nullptr, in_.size(), error_, sizeof(error_));
+    state_ = State::kFailed;
+    return Status::kIoError;
+  }
+  Status s = lower_.connect(host, port);
+  if (s != Status::kOk && s != Status::kWouldBlock) {
+    fail("%s", lower_.last_error()[0] != '\0' ? lower_.last_error() : to_string(s));
+    return s;
+  }
+  state_ = State::kHandshake;
+  pump();
+  if (state_ == State::kFailed) return Status::kIoError;
+  return state_ == State::kOpen ? Status::kOk : Status::kWouldBlock;
+}
+
+void TlsTransport::fail_engine() {
+  br_err_ = br_ssl_engine_last_error(&cc_.eng);
+  if (br_err_ == BR_ERR_OK) {
+    // A clean close_notify from the peer.
+    state_ = State::kClosed;
+    std::snprintf(error_, sizeof(error_), "server %s closed the TLS connection", host_);
+    return;
+  }
+  describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
+  state_ = State::kFailed;
+}
+
+bool TlsTransport::pump() {
+  if (state_ != State::kHandshake && state_ != State::kOpen && state_ != State::kClosing) return false;
+  br_ssl_engine_context* eng = &cc_.eng;
+  for (;;) {
+    unsigned st = br_ssl_engine_current_state(eng);
+    if (st & BR_SSL_CLOSED) {
+      fail_engine();
+      lower_.close();
+      return false;
+    }
+    if (state_ == State::kHandshake && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != 0) {
+      state_ = State::kOpen;
+      br_ssl_session_parameters sp;
+      br_ssl_engine_get_session_parameters(eng, &sp);
+      MOS_LOGI("TLS: connected to %s, %s, max fragment %zu", host_, cipher_suite_name(sp.cipher_suite),
+               max_fragment());
+    }
+    bool progress = false;
+    if (st & BR_SSL_SENDREC) {
+      size_t len = 0;
+      unsigned char* buf = br_ssl_engine_sendrec_buf(eng, &len);
+      int32_t n = lower_.write(ConstByteSpan(buf, len));
+      if (n > 0) {
+        br_ssl_engine_sendrec_ack(eng, static_cast<size_t>(n));
+        progress = true;
+      } else if (n < 0) {
+        const char* why = lower_.last_error();
+        if (state_ == State::kHandshake && salvage_alert()) {
+          // The server refused part of our flight and closed; its reason
+          // arrived before the close.
+        } else if (state_ == State::kHandshake || why[0] != '\0') {
+          fail("%s", why[0] != '\0' ? why : "connection lost while sending");
+        } else {
+          fail("connection to %s lost while sending", host_);
+        }
+        lower_.close();
+        return false;
+      }
+    }
+    if (!progress && (st & BR_SSL_RECVREC)) {
+      size_t len = 0;
+      unsigned char* buf = br_ssl_engine_recvrec_buf(eng, &len);
+      int32_t n = lower_.read(ByteSpan(buf, len));
+      if (n > 0) {
+        br_ssl_engine_recvrec_ack(eng, static_cast<size_t>(n));
+        progress = true;
+      } else if (n < 0) {
+        const char* why = lower_.last_error();
+        if (n == kClosed || why[0] == '\0') {
+          fail(state_ == State::kHandshake
+                   ? "server %s closed the connection during the TLS handshake (is it a TLS port? does it accept "
+                     "this client certificate?)"
+                   : "server %s closed the connection without a TLS close_notify",
+               host_);
+        } else {
+          fail("%s", why);
+        }
+        lower_.close();
+        return false;
+      }
+    }
+    if (!progress) return true;
+  }
+}
+
+bool TlsTransport::salvage_alert() {
+  // Before the server's ChangeCipherSpec its alerts are plaintext records
+  // (RFC 5246 §6.2.1, §7.2): type 21, version, length 2, level, description.
+  // OpenSSL sends one and closes as soon as it rejects our Certificate, while
+  // the rest of our flight is still being written; the write then fails.
+  uint8_t buf[64];
+  size_t have = 0;
+  for (int tries = 0; tries < 4 && have < sizeof(buf); ++tries) {
+    int32_t n = lower_.read(ByteSpan(buf + have, sizeof(buf) - have));
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  size_t at = 0;
+  while (have - at >= 5) {
+    size_t len = (size_t{buf[at + 3]} << 8) | buf[at + 4];
+    if (buf[at] == 21 && len == 2 && have - at >= 7) {
+      br_err_ = BR_ERR_RECV_FATAL_ALERT + buf[at + 6];
+      describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
+      state_ = State::kFailed;
+      return true;
+    }
+    at += 5 + len;
+  }
+  return false;
+}
+
+bool TlsTransport::wants_write() const {
+  return (state_ == State::kHandshake || state_ == State::kOpen || state_ == State::kClosing) &&
+         (br_ssl_engine_current_state(&cc_.eng) & BR_SSL_SENDREC) != 0;
+}
+
+bool TlsTransport::wants_read() const {
+  return (state_ == State::kHandshake || state_ == State::kOpen || state_ == State::kClosing) &&
+         (br_ssl_engine_current_state(&cc_.eng) & BR_SSL_RECVREC) != 0;
+}
+
+int32_t TlsTransport::write(ConstByteSpan data) {
+  if (!pump()) return state_ == State::kClosed ? kClosed : kError;
+  if (state_ != State::kOpen) return kWouldBlock;
+  size_t len = 0;
+  unsigned char* buf = br_ssl_engine_sendapp_buf(&cc_.eng, &len);
+  if (buf == nullptr || len == 0) return kWouldBlock;  // half-duplex: drain read() first
+  size_t n = data.size() < len ? data.size() : len;
+  std::memcpy(buf, data.data(), n);
+  br_ssl_engine_sendapp_ack(&cc_.eng, n);
+  // Seal the record now: MQTT packets are small and latency matters more
+  // than filling a fragment.
+  br_ssl_engine_flush(&cc_.eng, 0);
+  if (!pump() && state_ == State::kFailed) return kError;
+  return static_cast<int32_t>(n);
+}
+
+int32_t TlsTransport::read(ByteSpan out) {
+  bool alive = pump();
+  size_t len = 0;
+  unsigned char* buf = br_ssl_engine_recvapp_buf(&cc_.eng, &len);
+  if (buf != nullptr && len > 0 && state_ != State::kFailed) {
+    size_t n = out.size() < len ? out.size() : len;
+    std::memcpy(out.data(), buf, n);
+    br_ssl_engine_recvapp_ack(&cc_.eng, n);
+    pump();
+    return static_cast<int32_t>(n);
+  }
+  if (!alive) return state_ == State::kClosed ? kClosed : kError;
+  return kWouldBlock;
+}
+
+void TlsTransport::close() {
+  if (state_ == State::kOpen) {
+    // Best effort close_notify (RFC 5246 §7.2.1); the socket closes anyway.
+    br_ssl_engine_close(&cc_.eng);
+    state_ = State::kClosing;
+    for (int i = 0; i < 4 && (br_ssl_engine_current_state(&cc_.eng) & BR_SSL_SENDREC) != 0; ++i) {
+      size_t len = 0;
+      unsigned char* buf = br_ssl_engine_sendrec_buf(&cc_.eng, &len);
+      int32_t n = lower_.write(ConstByteSpan(buf, len));
+      if (n <= 0) break;
+      br_ssl_engine_sendrec_ack(&cc_.eng, static_cast<size_t>(n));
+    }
+  }
+  lower_.close();
+  if (state_ != State::kFailed) state_ = State::kClosed;
+}
+
+uint16_t TlsTransport::cipher_suite() const {
+  if (state_ != State::kOpen) return 0;
+  br_ssl_session_parameters sp;
+  br_ssl_engine_get_session_parameters(&cc_.eng, &sp);
+  return sp.cipher_suite;
+}
+
+size_t TlsTransport::max_fragment() const {
+  // The engine's own limit (buffers) and what the server accepted in its
+  // max_fragment_length answer (RFC 6066 §4).
+  size_t own = cc_.eng.max_frag_len;
+  size_t peer = cc_.eng.peer_log_max_frag_len != 0 ? (size_t{1} << cc_.eng.peer_log_max_frag_len) : 16384;
+  return own < peer ? own : peer;
+}
+
+}  // namespace mos::tls
