@@ -149,7 +149,7 @@ void TlsTransport::fail_engine() {
   if (br_err_ == BR_ERR_OK) {
     // A clean close_notify from the peer.
     state_ = State::kClosed;
-    std::snprintf(error_, sizeof(error_), "server %s closed the TLS connection", host_);
+    std::snprintf(error_, sizeof(error_), "server %.80s closed the TLS connection", host_);
     return;
   }
   describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
@@ -170,7 +170,7 @@ bool TlsTransport::pump() {
       state_ = State::kOpen;
       br_ssl_session_parameters sp;
       br_ssl_engine_get_session_parameters(eng, &sp);
-      MOS_LOGI("TLS: connected to %s, %s, max fragment %zu", host_, cipher_suite_name(sp.cipher_suite),
+      MOS_LOGI("TLS: connected to %.80s, %s, max fragment %zu", host_, cipher_suite_name(sp.cipher_suite),
                max_fragment());
     }
     bool progress = false;
@@ -189,7 +189,7 @@ bool TlsTransport::pump() {
         } else if (state_ == State::kHandshake || why[0] != '\0') {
           fail("%s", why[0] != '\0' ? why : "connection lost while sending");
         } else {
-          fail("connection to %s lost while sending", host_);
+          fail("connection to %.80s lost while sending", host_);
         }
         lower_.close();
         return false;
@@ -206,9 +206,9 @@ bool TlsTransport::pump() {
         const char* why = lower_.last_error();
         if (n == kClosed || why[0] == '\0') {
           fail(state_ == State::kHandshake
-                   ? "server %s closed the connection during the TLS handshake (is it a TLS port? does it accept "
+                   ? "server %.80s closed the connection during the TLS handshake (is it a TLS port? does it accept "
                      "this client certificate?)"
-                   : "server %s closed the connection without a TLS close_notify",
+                   : "server %.80s closed the connection without a TLS close_notify",
                host_);
         } else {
           fail("%s", why);

@@ -1,0 +1,487 @@
+// Hermetic tests of mos_tls: PEM decoding into caller storage, the cipher
+// list, error lines, and the engine pump over a scripted fake transport.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tls_test_util.h"
+
+namespace mos::tls {
+namespace {
+
+using testing::read_file;
+
+const char* kCaDir = "/work/shared/testdata/ca/";
+
+std::string amazon_bundle() {
+  return read_file(std::string(kCaDir) + "AmazonRootCA1.pem") + read_file(std::string(kCaDir) + "AmazonRootCA3.pem") +
+         read_file(std::string(kCaDir) + "StarfieldServicesRootG2.pem") +
+         read_file(std::string(kCaDir) + "VeriSignClass3PublicPrimaryG5.pem");
+}
+
+TEST(CipherSuites, AcceptsOpensslRfcMbedtlsAndBearsslNames) {
+  uint16_t ids[8];
+  char err[200] = "";
+  int n = parse_cipher_suites(
+      "ECDHE-ECDSA-AES128-GCM-SHA256:TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "
+      "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256 BR_TLS_RSA_WITH_AES_128_CBC_SHA\n"
+      "ecdhe-ecdsa-aes128-gcm-sha256",
+      Span<uint16_t>(ids, 8), err, sizeof(err));
+  ASSERT_EQ(n, 4) << err;  // the lower-case repeat is a duplicate
+  EXPECT_EQ(ids[0], 0xC02B);
+  EXPECT_EQ(ids[1], 0xC030);
+  EXPECT_EQ(ids[2], 0xCCA9);
+  EXPECT_EQ(ids[3], 0x002F);
+  EXPECT_STREQ(cipher_suite_name(0xCCA9), "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+}
+
+TEST(CipherSuites, EmptyMeansDefaultsAndUnknownNamesAreReported) {
+  uint16_t ids[2];
+  char err[200] = "";
+  EXPECT_EQ(parse_cipher_suites("", Span<uint16_t>(ids, 2), err, sizeof(err)), 0);
+  EXPECT_EQ(parse_cipher_suites(" : ,", Span<uint16_t>(ids, 2), err, sizeof(err)), 0);
+  EXPECT_LT(parse_cipher_suites("ECDHE-ECDSA-AES128-GCM-SHA256:RC4-MD5", Span<uint16_t>(ids, 2), err, sizeof(err)),
+            0);
+  EXPECT_NE(std::string(err).find("unknown or unsupported cipher suite 'RC4-MD5'"), std::string::npos) << err;
+  EXPECT_LT(parse_cipher_suites("AES128-SHA AES256-SHA DES-CBC3-SHA", Span<uint16_t>(ids, 2), err, sizeof(err)), 0);
+  EXPECT_NE(std::string(err).find("more than 2"), std::string::npos) << err;
+}
+
+TEST(TrustAnchors, DecodesTheAwsBundleIntoCallerStorage) {
+  TrustAnchorStore<4, 4096> ta;
+  ASSERT_EQ(ta.add_pem(amazon_bundle()), Status::kOk) << ta.error();
+  ASSERT_EQ(ta.size(), 4u);
+  // AmazonRootCA1 is RSA-2048, AmazonRootCA3 is EC P-256.
+  EXPECT_EQ(ta.data()[0].pkey.key_type, BR_KEYTYPE_RSA);
+  EXPECT_EQ(ta.data()[0].pkey.key.rsa.nlen, 256u);
+  EXPECT_EQ(ta.data()[1].pkey.key_type, BR_KEYTYPE_EC);
+  EXPECT_EQ(ta.data()[1].pkey.key.ec.curve, BR_EC_secp256r1);
+  EXPECT_EQ(ta.data()[1].pkey.key.ec.qlen, 65u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(ta.data()[i].flags, static_cast<unsigned>(BR_X509_TA_CA));
+  // The subject DN of AmazonRootCA1 ends with CN=Amazon Root CA 1.
+  std::string dn(reinterpret_cast<const char*>(ta.data()[0].dn.data), ta.data()[0].dn.len);
+  EXPECT_NE(dn.find("Amazon Root CA 1"), std::string::npos);
+  EXPECT_LT(ta.bytes_used(), 4096u);
+}
+
+TEST(TrustAnchors, LastLineWithoutNewlineAndOtherObjectsAreFine) {
+  std::string pem = read_file(std::string(kCaDir) + "AmazonRootCA3.pem");
+  while (!pem.empty() && (pem.back() == '\n' || pem.back() == '\r')) pem.pop_back();
+  pem = "some comment\n-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n" + pem;
+  TrustAnchorStore<2, 1024> ta;
+  ASSERT_EQ(ta.add_pem(pem), Status::kOk) << ta.error();
+  EXPECT_EQ(ta.size(), 1u);
+}
+
+TEST(TrustAnchors, RejectsGarbageWithoutChangingWhatWasLoaded) {
+  TrustAnchorStore<4, 4096> ta;
+  ASSERT_EQ(ta.add_pem(read_file(std::string(kCaDir) + "AmazonRootCA3.pem")), Status::kOk);
+  size_t used = ta.bytes_used();
+  EXPECT_EQ(ta.add_pem("not a certificate"), Status::kMalformed);
+  EXPECT_NE(std::string(ta.error()).find("no -----BEGIN CERTIFICATE"), std::string::npos) << ta.error();
+  EXPECT_EQ(ta.add_pem("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), Status::kMalformed);
+  EXPECT_EQ(ta.add_pem("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"), Status::kMalformed);
+  EXPECT_EQ(ta.add_pem("-----BEGIN CERTIFICATE-----\nMIIB\n"), Status::kMalformed);
+  EXPECT_EQ(ta.size(), 1u);
+  EXPECT_EQ(ta.bytes_used(), used);
+}
+
+TEST(TrustAnchors, ReportsWhenStorageIsTooSmall) {
+  TrustAnchorStore<4, 300> small_bytes;
+  EXPECT_EQ(small_bytes.add_pem(amazon_bundle()), Status::kNoSpace);
+  EXPECT_NE(std::string(small_bytes.error()).find("raise MOS_TLS_MAX_ANCHORS or MOS_TLS_ANCHOR_BYTES"),
+            std::string::npos);
+  EXPECT_EQ(small_bytes.size(), 0u);
+  TrustAnchorStore<2, 8192> few_slots;
+  EXPECT_EQ(few_slots.add_pem(amazon_bundle()), Status::kNoSpace);
+  EXPECT_EQ(few_slots.size(), 0u);
+}
+
+// Keys and certificates in every supported encoding, made once by openssl.
+class Identity : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir;
+    testing::Pki pki(dir_->path());
+    ca_ = new testing::CertFiles(pki.ca("ca", "ec"));
+    ec8_ = new testing::CertFiles(pki.leaf("ec8", *ca_, "ec", "", "pkcs8"));
+    ec1_ = new testing::CertFiles(pki.leaf("ec1", *ca_, "ec", "", "sec1"));
+    rsa1_ = new testing::CertFiles(pki.leaf("rsa1", *ca_, "rsa", "", "pkcs1"));
+    rsa8_ = new testing::CertFiles(pki.leaf("rsa8", *ca_, "rsa", "", "pkcs8"));
+    server_ = new testing::CertFiles(pki.leaf("server", *ca_, "ec", "DNS:localhost"));
+  }
+  static void TearDownTestSuite() {
+    delete ca_;
+    delete ec8_;
+    delete ec1_;
+    delete rsa1_;
+    delete rsa8_;
+    delete server_;
+    delete dir_;
+  }
+  static testing::TempDir* dir_;
+  static testing::CertFiles *ca_, *ec8_, *ec1_, *rsa1_, *rsa8_, *server_;
+};
+testing::TempDir* Identity::dir_;
+testing::CertFiles *Identity::ca_, *Identity::ec8_, *Identity::ec1_, *Identity::rsa1_, *Identity::rsa8_,
+    *Identity::server_;
+
+TEST_F(Identity, EcKeysInSec1AndPkcs8) {
+  for (const testing::CertFiles* f : {ec8_, ec1_}) {
+    std::string key = read_file(f->key);
+    ASSERT_NE(key.find(f == ec8_ ? "BEGIN PRIVATE KEY" : "BEGIN EC PRIVATE KEY"), std::string::npos);
+    ClientIdentityStore<> id;
+    ASSERT_EQ(id.load_pem(read_file(f->cert) + read_file(ca_->cert), key), Status::kOk) << id.error();
+    EXPECT_EQ(id.key_type(), BR_KEYTYPE_EC);
+    EXPECT_EQ(id.ec_key().curve, BR_EC_secp256r1);
+    EXPECT_EQ(id.ec_key().xlen, 32u);
+    EXPECT_EQ(id.chain_len(), 2u);
+    EXPECT_EQ(id.issuer_key_type(), static_cast<unsigned>(BR_KEYTYPE_EC));
+    // The chain is kept as DER: a SEQUENCE with a two-byte length.
+    EXPECT_EQ(id.chain()[0].data[0], 0x30);
+    EXPECT_EQ(id.chain()[0].data[1], 0x82);
+    EXPECT_EQ(id.chain()[0].data_len, 4u + ((size_t{id.chain()[0].data[2]} << 8) | id.chain()[0].data[3]));
+  }
+}
+
+TEST_F(Identity, RsaKeysInPkcs1AndPkcs8) {
+  for (const testing::CertFiles* f : {rsa1_, rsa8_}) {
+    std::string key = read_file(f->key);
+    ASSERT_NE(key.find(f == rsa1_ ? "BEGIN RSA PRIVATE KEY" : "BEGIN PRIVATE KEY"), std::string::npos);
+    ClientIdentityStore<> id;
+    ASSERT_EQ(id.load_pem(read_file(f->cert), key), Status::kOk) << id.error();
+    EXPECT_EQ(id.key_type(), BR_KEYTYPE_RSA);
+    EXPECT_EQ(id.rsa_key().n_bitlen, 2048u);
+    EXPECT_EQ(id.rsa_key().plen, 128u);
+    EXPECT_EQ(id.chain_len(), 1u);
+  }
+}
+
+TEST_F(Identity, MismatchedPairAndBadInputs) {
+  ClientIdentityStore<> id;
+  EXPECT_EQ(id.load_pem(read_file(ec8_->cert), read_file(rsa1_->key)), Status::kInvalidArg);
+  EXPECT_NE(std::string(id.error()).find("mqtt.ssl_key is an RSA key but mqtt.ssl_cert holds an EC key"),
+            std::string::npos)
+      << id.error();
+  EXPECT_FALSE(id.loaded());
+  EXPECT_EQ(id.load_pem(read_file(ec8_->cert), ""), Status::kMalformed);
+  EXPECT_NE(std::string(id.error()).find("mqtt.ssl_key: no EC PRIVATE KEY"), std::string::npos) << id.error();
+  EXPECT_EQ(id.load_pem(read_file(ec8_->key), read_file(ec8_->key)), Status::kMalformed);
+  EXPECT_EQ(id.load_pem(read_file(ec8_->cert),
+                        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n"),
+            Status::kMalformed);
+  ClientIdentityStore<600> tiny;
+  EXPECT_EQ(tiny.load_pem(read_file(rsa1_->cert), read_file(rsa1_->key)), Status::kNoSpace);
+  EXPECT_NE(std::string(tiny.error()).find("MOS_TLS_IDENTITY_BYTES"), std::string::npos) << tiny.error();
+}
+
+// A lower transport whose peer is a script: it records what the TLS engine
+// sends and answers with canned bytes.
+class ScriptedTransport : public Transport {
+ public:
+  Status connect(std::string_view, uint16_t) override {
+    if (refuse) {
+      return Status::kIoError;
+    }
+    open = true;
+    return Status::kWouldBlock;
+  }
+  int32_t write(ConstByteSpan d) override {
+    if (!open) return kError;
+    sent.insert(sent.end(), d.begin(), d.end());
+    return static_cast<int32_t>(d.size());
+  }
+  int32_t read(ByteSpan out) override {
+    if (!open) return kError;
+    if (reply.empty()) return eof ? kClosed : kWouldBlock;
+    size_t n = std::min(out.size(), reply.size());
+    std::memcpy(out.data(), reply.data(), n);
+    reply.erase(reply.begin(), reply.begin() + static_cast<long>(n));
+    return static_cast<int32_t>(n);
+  }
+  void close() override { open = false; }
+  bool connected() const override { return open; }
+  const char* last_error() const override { return refuse ? "TCP connect to x:1 failed: connection refused" : ""; }
+
+  bool refuse = false, open = false, eof = false;
+  std::vector<uint8_t> sent, reply;
+};
+
+class Pump : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(anchors.add_pem(read_file(std::string(kCaDir) + "AmazonRootCA3.pem")), Status::kOk);
+    cfg.anchors = &anchors;
+  }
+  TrustAnchorStore<> anchors;
+  TlsConfig cfg;
+  ScriptedTransport lower;
+  uint8_t buf[input_buffer_size(512)];
+};
+
+TEST_F(Pump, SendsAClientHelloWithSniAndMaxFragmentLength) {
+  TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk) << tls.last_error();
+  EXPECT_EQ(tls.connect("broker.example.com", 8883), Status::kWouldBlock);
+  EXPECT_FALSE(tls.connected());
+  ASSERT_GT(lower.sent.size(), 9u);
+  EXPECT_EQ(lower.sent[0], 22);  // handshake record (RFC 5246 §6.2.1)
+  EXPECT_EQ(lower.sent[5], 1);   // ClientHello (§7.4.1.2)
+  std::string hello(lower.sent.begin(), lower.sent.end());
+  EXPECT_NE(hello.find("broker.example.com"), std::string::npos);
+  // max_fragment_length (RFC 6066 §4): type 1, length 1, value 1 = 2^9.
+  const uint8_t mfl[] = {0x00, 0x01, 0x00, 0x01, 0x01};
+  EXPECT_NE(std::search(lower.sent.begin(), lower.sent.end(), mfl, mfl + 5), lower.sent.end());
+  EXPECT_EQ(tls.write(as_bytes("early")), Transport::kWouldBlock);
+  EXPECT_TRUE(tls.wants_read());
+}
+
+TEST_F(Pump, FullBufferSendsNoMaxFragmentLength) {
+  static uint8_t big[BR_SSL_BUFSIZE_BIDI];
+  TlsTransport tls(lower, ByteSpan(big, BR_SSL_BUFSIZE_INPUT), ByteSpan(big + BR_SSL_BUFSIZE_INPUT, BR_SSL_BUFSIZE_OUTPUT));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  EXPECT_EQ(tls.connect("h", 1), Status::kWouldBlock);
+  const uint8_t mfl[] = {0x00, 0x01, 0x00, 0x01};
+  EXPECT_EQ(std::search(lower.sent.begin(), lower.sent.end(), mfl, mfl + 4), lower.sent.end());
+}
+
+TEST_F(Pump, PlaintextAlertAfterAFailedWriteIsReported) {
+  TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  ASSERT_EQ(tls.connect("broker.example.com", 8883), Status::kWouldBlock);
+  lower.reply = {21, 3, 3, 0, 2, 2, 40};  // fatal handshake_failure
+  EXPECT_FALSE(tls.pump());
+  EXPECT_EQ(tls.bearssl_error(), BR_ERR_RECV_FATAL_ALERT + 40);
+  EXPECT_NE(std::string(tls.last_error()).find("TLS alert 40 (handshake_failure)"), std::string::npos)
+      << tls.last_error();
+}
+
+TEST_F(Pump, PeerClosingDuringHandshake) {
+  TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  ASSERT_EQ(tls.connect("broker.example.com", 8883), Status::kWouldBlock);
+  lower.eof = true;
+  EXPECT_FALSE(tls.pump());
+  EXPECT_NE(std::string(tls.last_error()).find("closed the connection during the TLS handshake"), std::string::npos)
+      << tls.last_error();
+}
+
+TEST_F(Pump, ConnectFailureOfTheLowerTransportIsPassedOn) {
+  lower.refuse = true;
+  TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  EXPECT_EQ(tls.connect("x", 1), Status::kIoError);
+  EXPECT_NE(std::string(tls.last_error()).find("connection refused"), std::string::npos);
+}
+
+TEST_F(Pump, ConfigureRejectsBadSettings) {
+  TlsTransport tls(lower, ByteSpan(buf, sizeof(buf) - 1));
+  EXPECT_EQ(tls.configure(cfg), Status::kInvalidArg);
+  EXPECT_NE(std::string(tls.last_error()).find("TLS buffer too small: need at least 837"), std::string::npos);
+  TlsTransport ok_size(lower, ByteSpan(buf, sizeof(buf)));
+  TlsConfig no_ca;
+  EXPECT_EQ(ok_size.configure(no_ca), Status::kInvalidArg);
+  EXPECT_NE(std::string(ok_size.last_error()).find("set mqtt.ssl_ca_cert"), std::string::npos);
+  TlsConfig bad_suite = cfg;
+  bad_suite.cipher_suites = "NOPE";
+  EXPECT_EQ(ok_size.configure(bad_suite), Status::kInvalidArg);
+  EXPECT_NE(std::string(ok_size.last_error()).find("'NOPE'"), std::string::npos);
+  EXPECT_EQ(ok_size.connect("x", 1), Status::kInvalidArg);
+}
+
+// A BearSSL server in the same thread, joined to the client by two byte
+// queues: a full handshake and application data with no sockets.
+class InMemory : public Identity {
+ protected:
+  struct Pipe : Transport {
+    std::vector<uint8_t>* rx = nullptr;
+    std::vector<uint8_t>* tx = nullptr;
+    Status connect(std::string_view, uint16_t) override { return Status::kOk; }
+    int32_t write(ConstByteSpan d) override {
+      tx->insert(tx->end(), d.begin(), d.end());
+      return static_cast<int32_t>(d.size());
+    }
+    int32_t read(ByteSpan out) override {
+      if (rx->empty()) return kWouldBlock;
+      size_t n = std::min(out.size(), rx->size());
+      std::memcpy(out.data(), rx->data(), n);
+      rx->erase(rx->begin(), rx->begin() + static_cast<long>(n));
+      return static_cast<int32_t>(n);
+    }
+    void close() override {}
+    bool connected() const override { return true; }
+  };
+
+  void SetUp() override {
+    ASSERT_EQ(server_id.load_pem(read_file(server_->cert), read_file(server_->key)), Status::kOk);
+    br_ssl_server_init_full_ec(&sc, server_id.chain(), server_id.chain_len(), BR_KEYTYPE_EC, &server_id.ec_key());
+    br_ssl_engine_set_buffer(&sc.eng, sbuf, sizeof(sbuf), 1);
+    ASSERT_EQ(br_ssl_server_reset(&sc), 1);
+    ASSERT_EQ(anchors.add_pem(read_file(ca_->cert)), Status::kOk);
+    pipe.rx = &s2c;
+    pipe.tx = &c2s;
+    cfg.anchors = &anchors;
+    cfg.wall_clock = &wall;
+  }
+
+  // Moves records between the server engine and the queues.
+  void serve() {
+    for (bool moved = true; moved;) {
+      moved = false;
+      unsigned st = br_ssl_engine_current_state(&sc.eng);
+      size_t len = 0;
+      if (st & BR_SSL_SENDREC) {
+        unsigned char* b = br_ssl_engine_sendrec_buf(&sc.eng, &len);
+        s2c.insert(s2c.end(), b, b + len);
+        br_ssl_engine_sendrec_ack(&sc.eng, len);
+        moved = true;
+      } else if ((st & BR_SSL_RECVREC) && !c2s.empty()) {
+        unsigned char* b = br_ssl_engine_recvrec_buf(&sc.eng, &len);
+        size_t n = std::min(len, c2s.size());
+        std::memcpy(b, c2s.data(), n);
+        c2s.erase(c2s.begin(), c2s.begin() + static_cast<long>(n));
+        br_ssl_engine_recvrec_ack(&sc.eng, n);
+        moved = true;
+      }
+    }
+  }
+
+  bool handshake(TlsTransport& tls) {
+    if (tls.connect("localhost", 8883) == Status::kIoError) return false;
+    for (int i = 0; i < 100 && !tls.connected(); ++i) {
+      serve();
+      if (!tls.pump()) return false;
+    }
+    return tls.connected();
+  }
+
+  // Sends n bytes (0, 1, 2, ...); returns the largest record payload used.
+  size_t server_send(size_t n) {
+    size_t largest = 0;
+    for (size_t i = 0; i < n;) {
+      size_t len = 0;
+      unsigned char* b = br_ssl_engine_sendapp_buf(&sc.eng, &len);
+      if (b == nullptr) break;
+      size_t k = std::min(len, n - i);
+      for (size_t j = 0; j < k; ++j) b[j] = static_cast<uint8_t>(i + j);
+      br_ssl_engine_sendapp_ack(&sc.eng, k);
+      br_ssl_engine_flush(&sc.eng, 0);
+      serve();
+      largest = std::max(largest, k);
+      i += k;
+    }
+    return largest;
+  }
+
+  br_ssl_server_context sc;
+  uint8_t sbuf[BR_SSL_BUFSIZE_BIDI];
+  ClientIdentityStore<> server_id;
+  TrustAnchorStore<> anchors;
+  testing::SystemWallClock wall;
+  TlsConfig cfg;
+  std::vector<uint8_t> c2s, s2c;
+  Pipe pipe;
+};
+
+TEST_F(InMemory, HandshakeAndApplicationDataBothWays) {
+  uint8_t in[input_buffer_size(1024)], out[output_buffer_size(1024)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)), ByteSpan(out, sizeof(out)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  ASSERT_TRUE(handshake(tls)) << tls.last_error();
+  EXPECT_EQ(tls.max_fragment(), 1024u);
+  EXPECT_EQ(tls.write(as_bytes("ping")), 4);
+  serve();
+  size_t len = 0;
+  unsigned char* got = br_ssl_engine_recvapp_buf(&sc.eng, &len);
+  ASSERT_EQ(len, 4u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(got), 4), "ping");
+  br_ssl_engine_recvapp_ack(&sc.eng, 4);
+  // 3000 bytes arrive as three records of at most 1024.
+  EXPECT_EQ(server_send(3000), 1024u);
+  std::vector<uint8_t> all;
+  uint8_t chunk[700];
+  for (int i = 0; i < 20 && all.size() < 3000; ++i) {
+    int32_t n = tls.read(ByteSpan(chunk, sizeof(chunk)));
+    ASSERT_GE(n, 0) << tls.last_error();
+    all.insert(all.end(), chunk, chunk + n);
+    serve();
+  }
+  ASSERT_EQ(all.size(), 3000u);
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], static_cast<uint8_t>(i));
+  // close_notify reaches the server.
+  tls.close();
+  serve();
+  EXPECT_EQ(br_ssl_engine_current_state(&sc.eng), static_cast<unsigned>(BR_SSL_CLOSED));
+}
+
+TEST_F(InMemory, ServerIgnoringMaxFragmentLengthGetsTheSizeToRaise) {
+  uint8_t in[input_buffer_size(512)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  ASSERT_TRUE(handshake(tls)) << tls.last_error();
+  EXPECT_EQ(tls.max_fragment(), 512u);
+  // Make the server behave as one that ignores the extension (AWS IoT is
+  // reported to): records up to 16384 bytes again.
+  sc.eng.max_frag_len = 16384;
+  ASSERT_GT(server_send(4000), 512u);
+  // The first record may still be small; a larger one must fail cleanly.
+  uint8_t chunk[64];
+  int32_t n = 0;
+  size_t got = 0;
+  for (int i = 0; i < 100 && (n = tls.read(ByteSpan(chunk, sizeof(chunk)))) >= 0; ++i) got += static_cast<size_t>(n);
+  EXPECT_EQ(n, Transport::kError);
+  EXPECT_LE(got, 512u);
+  EXPECT_EQ(tls.bearssl_error(), BR_ERR_TOO_LARGE);
+  EXPECT_NE(std::string(tls.last_error()).find("larger than the 837-byte input buffer"), std::string::npos)
+      << tls.last_error();
+  EXPECT_NE(std::string(tls.last_error()).find("raise the TLS buffer to 16709 bytes"), std::string::npos);
+}
+
+TEST_F(InMemory, WrongHostNameAndUnknownTimeFailTheirOwnWay) {
+  uint8_t in[input_buffer_size(512)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)));
+  cfg.server_name = "other.example";
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  EXPECT_FALSE(handshake(tls));
+  EXPECT_EQ(tls.bearssl_error(), BR_ERR_X509_BAD_SERVER_NAME) << tls.last_error();
+}
+
+TEST(Errors, EachCommonFailureHasAnActionableLine) {
+  char out[256];
+  EXPECT_NE(std::string(describe_error(BR_ERR_X509_NOT_TRUSTED, "h", true, 837, out, sizeof(out)))
+                .find("not signed by any CA in mqtt.ssl_ca_cert"),
+            std::string::npos);
+  EXPECT_NE(std::string(describe_error(BR_ERR_X509_BAD_SERVER_NAME, "h", true, 837, out, sizeof(out)))
+                .find("does not match host name 'h'"),
+            std::string::npos);
+  EXPECT_NE(std::string(describe_error(BR_ERR_X509_EXPIRED, "h", true, 837, out, sizeof(out)))
+                .find("expired or not yet valid"),
+            std::string::npos);
+  EXPECT_NE(std::string(describe_error(BR_ERR_RECV_FATAL_ALERT + 42, "h", true, 837, out, sizeof(out)))
+                .find("rejected the client certificate: TLS alert 42 (bad_certificate)"),
+            std::string::npos);
+  EXPECT_NE(std::string(describe_error(BR_ERR_RECV_FATAL_ALERT + 116, "h", false, 837, out, sizeof(out)))
+                .find("requires a client certificate"),
+            std::string::npos);
+  // A tiny output buffer is still terminated.
+  char small[8];
+  describe_error(BR_ERR_TOO_LARGE, "host", true, 837, small, sizeof(small));
+  EXPECT_EQ(std::strlen(small), 7u);
+}
+
+TEST(EpochClockTest, AddsMonotonicTimeToTheLearnedEpoch) {
+  struct FakeClock : Clock {
+    uint64_t now_ms() const override { return t; }
+    uint64_t t = 5000;
+  } clock;
+  EpochClock wall(clock);
+  EXPECT_LT(wall.unix_seconds(), 0);
+  wall.set(1700000000, 5000);
+  clock.t = 65500;
+  EXPECT_EQ(wall.unix_seconds(), 1700000060);
+}
+
+}  // namespace
+}  // namespace mos::tls
