@@ -1,0 +1,121 @@
+// The registry of mos-cloud: certificates, policies with versions, things and
+// their attachments, in SQLite (schema.sql, shared with the policy plugin).
+// Every method is atomic (one connection, serialised by a mutex, each change
+// in one transaction) so concurrent HTTP requests are safe; WAL mode lets the
+// plugin read while mos-cloud writes.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace mos::registry {
+
+enum class Err {
+  kOk,
+  kNotFound,       // the named resource does not exist
+  kExists,         // already exists (with a different definition)
+  kConflict,       // still attached / referenced
+  kState,          // wrong certificate status for the operation
+  kLimit,          // e.g. five policy versions already
+  kInternal,       // SQLite failed; message in last_error()
+};
+
+struct Certificate {
+  std::string id, arn, status, pem, subject, ca_certificate_id;
+  int64_t created_at = 0, updated_at = 0, not_before = 0, not_after = 0, generation_id = 1;
+};
+
+struct Policy {
+  std::string name, arn;
+  int64_t default_version = 1, next_version = 2, created_at = 0, updated_at = 0;
+  std::string default_document;
+};
+
+struct PolicyVersion {
+  int64_t version = 0;
+  std::string document;
+  int64_t created_at = 0;
+  bool is_default = false;
+};
+
+struct Thing {
+  std::string name, arn, thing_id, thing_type;
+  std::string attributes = "{}";  // JSON object of string values
+  int64_t version = 1, created_at = 0;
+};
+
+// AWS IoT quota: at most five versions of a policy.
+constexpr int kMaxPolicyVersions = 5;
+
+class Registry {
+ public:
+  // Opens (creating if needed) the database; sets WAL, busy timeout, foreign
+  // keys and the meta rows. nullptr and `error` on failure.
+  static std::unique_ptr<Registry> open(const std::string& path, std::string& error,
+                                        const std::string& account_id = "123456789012",
+                                        const std::string& region = "us-east-1");
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  std::string account_id() const { return account_id_; }
+  std::string region() const { return region_; }
+  std::string arn(const std::string& kind, const std::string& name) const;
+  std::string last_error() const;
+
+  // Certificates
+  Err add_certificate(const Certificate& c);
+  std::optional<Certificate> certificate(const std::string& id);
+  std::vector<Certificate> certificates(bool ascending);
+  Err set_certificate_status(const std::string& id, const std::string& status, int64_t now);
+  // kState if ACTIVE (unless force), kConflict if policies or things are attached.
+  Err delete_certificate(const std::string& id, bool force);
+
+  // Policies
+  Err create_policy(const std::string& name, const std::string& document, int64_t now);
+  std::optional<Policy> policy(const std::string& name);
+  std::vector<Policy> policies(bool ascending);
+  // kConflict if attached or if it has versions other than the default.
+  Err delete_policy(const std::string& name);
+  Err create_policy_version(const std::string& name, const std::string& document,
+                            bool set_default, int64_t now, int64_t& version);
+  std::optional<std::vector<PolicyVersion>> policy_versions(const std::string& name);
+  Err set_default_policy_version(const std::string& name, int64_t version, int64_t now);
+  Err delete_policy_version(const std::string& name, int64_t version);
+
+  // Principal <-> policy (principal: certificate ARN)
+  Err attach_policy(const std::string& principal, const std::string& policy_name);
+  Err detach_policy(const std::string& principal, const std::string& policy_name);
+  std::vector<std::string> attached_policies(const std::string& principal);
+  std::vector<std::string> policy_targets(const std::string& policy_name);
+
+  // Things
+  // kExists if a thing of that name exists with a different type or attributes
+  // (AWS: creating an identical thing again succeeds and returns it).
+  Err create_thing(Thing& t);
+  std::optional<Thing> thing(const std::string& name);
+  std::vector<Thing> things();
+  // kConflict if principals are attached; kState if expected_version mismatches.
+  Err delete_thing(const std::string& name, std::optional<int64_t> expected_version);
+  Err attach_thing_principal(const std::string& thing, const std::string& principal);
+  Err detach_thing_principal(const std::string& thing, const std::string& principal);
+  std::optional<std::vector<std::string>> thing_principals(const std::string& thing);
+  std::vector<std::string> principal_things(const std::string& principal);
+
+  // True if `principal` names a certificate of this registry (by ARN).
+  bool principal_exists(const std::string& principal);
+
+ private:
+  explicit Registry(sqlite3* db) : db_(db) {}
+  bool exec(const char* sql);
+  sqlite3* db_;
+  std::mutex mu_;
+  std::string account_id_, region_;
+};
+
+}  // namespace mos::registry
