@@ -518,9 +518,11 @@ BoundPolicies::BoundPolicies(const std::vector<PolicyDoc>& policies, const Varia
   }
 }
 
-Decision BoundPolicies::check(std::string_view action, std::string_view resource) const {
+const BoundPolicies::BoundStatement* BoundPolicies::decide(std::string_view action,
+                                                          std::string_view resource) const {
   const BoundStatement* allowed_by = nullptr;
   for (const auto& st : statements_) {
+    if (st.allow && allowed_by != nullptr) continue;  // only a Deny can change the outcome now
     bool action_ok = std::any_of(st.actions.begin(), st.actions.end(),
                                  [&](const Pattern& p) { return pattern_match(p, action, true); });
     if (!action_ok) continue;
@@ -528,11 +530,21 @@ Decision BoundPolicies::check(std::string_view action, std::string_view resource
                                    [&](const Pattern& p) { return pattern_match(p, resource, false); });
     if (!resource_ok) continue;
     // Explicit deny wins over any allow, in any policy (AWS policy evaluation).
-    if (!st.allow) return Decision{false, "denied by " + st.where};
-    if (allowed_by == nullptr) allowed_by = &st;
+    if (!st.allow) return &st;
+    allowed_by = &st;
   }
-  if (allowed_by != nullptr) return Decision{true, "allowed by " + allowed_by->where};
-  return Decision{false, "no statement allows"};
+  return allowed_by;
+}
+
+Decision BoundPolicies::check(std::string_view action, std::string_view resource) const {
+  const BoundStatement* st = decide(action, resource);
+  if (st == nullptr) return Decision{false, "no statement allows"};
+  return Decision{st->allow, (st->allow ? "allowed by " : "denied by ") + st->where};
+}
+
+bool BoundPolicies::allows(std::string_view action, std::string_view resource) const {
+  const BoundStatement* st = decide(action, resource);
+  return st != nullptr && st->allow;
 }
 
 Decision evaluate(const std::vector<PolicyDoc>& policies, std::string_view action,

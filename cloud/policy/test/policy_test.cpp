@@ -117,6 +117,7 @@ TEST_P(EvaluateTest, Table) {
   Decision d = evaluate(docs, c.action, c.resource, connection_vars());
   EXPECT_EQ(d.allowed, c.allowed) << c.what << ": " << d.reason;
   EXPECT_EQ(d.reason, c.reason) << c.what;
+  EXPECT_EQ(BoundPolicies(docs, connection_vars()).allows(c.action, c.resource), c.allowed) << c.what;
 }
 
 const std::string kAllowAll = doc(R"({"Effect":"Allow","Action":"iot:*","Resource":"*"})");

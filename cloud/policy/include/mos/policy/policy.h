@@ -100,6 +100,8 @@ class BoundPolicies {
   BoundPolicies() = default;
   BoundPolicies(const std::vector<PolicyDoc>& policies, const Variables& vars);
   Decision check(std::string_view action, std::string_view resource) const;
+  // Same decision as check().allowed without building the reason (hot path).
+  bool allows(std::string_view action, std::string_view resource) const;
   // Number of statements that survived binding (for tests and logs).
   size_t statement_count() const { return statements_.size(); }
 
@@ -115,6 +117,8 @@ class BoundPolicies {
   };
 
  private:
+  // Returns the first matching Deny, else the first matching Allow, else null.
+  const BoundStatement* decide(std::string_view action, std::string_view resource) const;
   std::vector<BoundStatement> statements_;
 };
 

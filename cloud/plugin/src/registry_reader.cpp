@@ -1,0 +1,161 @@
+#include "registry_reader.h"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <memory>
+
+namespace mos::cloud {
+namespace {
+
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+std::string column_text(sqlite3_stmt* s, int col) {
+  const unsigned char* t = sqlite3_column_text(s, col);
+  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s, col)))
+           : std::string();
+}
+
+bool bind(sqlite3_stmt* s, int index, const std::string& v) {
+  return sqlite3_bind_text(s, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) == SQLITE_OK;
+}
+
+}  // namespace
+
+RegistryReader::~RegistryReader() { close(); }
+
+void RegistryReader::close() {
+  if (db_ != nullptr) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+}
+
+bool RegistryReader::open(const std::string& path, std::string* error) {
+  close();
+  // Read-only: mos-cloud is the only writer (WAL mode lets us read while it writes).
+  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    *error = "cannot open registry " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) +
+             " (start mos-cloud first: mos cloud up)";
+    close();
+    return false;
+  }
+  // mos-cloud may hold a write lock for a moment; wait briefly rather than fail.
+  sqlite3_busy_timeout(db_, 200);
+  if (!read_meta(error)) {
+    *error = "registry " + path + " is not a mos-cloud registry: " + *error;
+    close();
+    return false;
+  }
+  return true;
+}
+
+sqlite3_stmt* RegistryReader::prepare(const char* sql, std::string* error) {
+  sqlite3_stmt* s = nullptr;
+  if (db_ == nullptr) {
+    *error = "registry is not open";
+    return nullptr;
+  }
+  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db_);
+    sqlite3_finalize(s);
+    return nullptr;
+  }
+  return s;
+}
+
+bool RegistryReader::read_meta(std::string* error) {
+  Stmt s(prepare("SELECT key, value FROM meta", error));
+  if (!s) return false;
+  std::string region = "us-east-1", account = "123456789012";
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    std::string key = column_text(s.get(), 0);
+    if (key == "region") region = column_text(s.get(), 1);
+    if (key == "account_id") account = column_text(s.get(), 1);
+  }
+  if (rc != SQLITE_DONE) {
+    *error = sqlite3_errmsg(db_);
+    return false;
+  }
+  arn_prefix_ = "arn:aws:iot:" + region + ":" + account + ":";
+  return true;
+}
+
+Lookup RegistryReader::certificate(const std::string& id, CertInfo* out, std::string* error) {
+  Stmt s(prepare("SELECT arn, status FROM certificates WHERE id = ?", error));
+  if (!s || !bind(s.get(), 1, id)) return Lookup::kError;
+  int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_DONE) return Lookup::kNotFound;
+  if (rc != SQLITE_ROW) {
+    *error = sqlite3_errmsg(db_);
+    return Lookup::kError;
+  }
+  out->arn = column_text(s.get(), 0);
+  out->status = column_text(s.get(), 1);
+  return Lookup::kFound;
+}
+
+bool RegistryReader::policies(const std::string& principal, std::vector<policy::PolicyDoc>* out,
+                              std::vector<std::string>* warnings, std::string* error) {
+  Stmt s(prepare(
+      "SELECT p.name, v.document FROM principal_policies pp "
+      "JOIN policies p ON p.name = pp.policy_name "
+      "JOIN policy_versions v ON v.policy_name = p.name AND v.version = p.default_version "
+      "WHERE pp.principal = ? ORDER BY p.name",
+      error));
+  if (!s || !bind(s.get(), 1, principal)) return false;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    std::string name = column_text(s.get(), 0);
+    std::string why;
+    auto doc = policy::PolicyDoc::parse(name, column_text(s.get(), 1), &why);
+    if (doc) {
+      out->push_back(std::move(*doc));
+    } else {
+      warnings->push_back("policy " + name + " has an invalid default version, ignored: " + why);
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    *error = sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+Lookup RegistryReader::attached_thing(const std::string& principal, const std::string& thing_name,
+                                      ThingInfo* out, std::string* error) {
+  Stmt s(prepare(
+      "SELECT t.name, t.thing_type, t.attributes FROM thing_principals tp "
+      "JOIN things t ON t.name = tp.thing_name WHERE tp.principal = ? AND tp.thing_name = ?",
+      error));
+  if (!s || !bind(s.get(), 1, principal) || !bind(s.get(), 2, thing_name)) return Lookup::kError;
+  int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_DONE) return Lookup::kNotFound;
+  if (rc != SQLITE_ROW) {
+    *error = sqlite3_errmsg(db_);
+    return Lookup::kError;
+  }
+  out->name = column_text(s.get(), 0);
+  if (sqlite3_column_type(s.get(), 1) != SQLITE_NULL) out->type = column_text(s.get(), 1);
+  auto attrs = nlohmann::json::parse(column_text(s.get(), 2), nullptr, false);
+  if (attrs.is_object()) {
+    for (const auto& [k, v] : attrs.items()) {
+      if (v.is_string()) out->attributes[k] = v.get<std::string>();
+    }
+  }
+  return Lookup::kFound;
+}
+
+int64_t RegistryReader::data_version() {
+  std::string error;
+  Stmt s(prepare("PRAGMA data_version", &error));
+  if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return -1;
+  return sqlite3_column_int64(s.get(), 0);
+}
+
+}  // namespace mos::cloud
