@@ -1,8 +1,9 @@
 // RPC dispatcher and channels (ARCHITECTURE.md "RPC").
 //
-// A Channel carries frames (UART: mos/rpc_uart.h; MQTT: `<device.id>/rpc`,
-// implemented by whoever owns the MQTT side: call Dispatcher::handle_frame()
-// for every message received and implement send_frame() as a publish).
+// A Channel carries frames: UART (mos/rpc_uart.h, shared with the console
+// log) and MQTT (mos/rpc_mqtt.h: requests on "<device.id>/rpc", replies to
+// "<src>/rpc"). Any other transport: call Dispatcher::handle_frame() for each
+// frame received and implement send_frame().
 // The Dispatcher finds the handler by method name and builds the reply.
 //
 // ADDING A SERVICE (e.g. Config.*, FS.* in their own files under device/rpc):
