@@ -1,0 +1,154 @@
+#include "c_mqtt/mqtt_link.h"
+
+#include <cstring>
+
+#include "mos/log.h"
+
+namespace c_mqtt {
+
+mos::Status parse_server(std::string_view server, std::string_view* host, uint16_t* port) {
+  // An IPv6 literal would need [brackets]; mqtt.server names a host or IPv4.
+  size_t colon = server.rfind(':');
+  *host = server.substr(0, colon);
+  *port = 1883;  // MQTT's IANA port without TLS
+  if (colon != std::string_view::npos) {
+    std::string_view p = server.substr(colon + 1);
+    if (p.empty() || p.size() > 5) return mos::Status::kInvalidArg;
+    uint32_t v = 0;
+    for (char c : p) {
+      if (c < '0' || c > '9') return mos::Status::kInvalidArg;
+      v = v * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (v == 0 || v > 65535) return mos::Status::kInvalidArg;
+    *port = static_cast<uint16_t>(v);
+  }
+  return host->empty() ? mos::Status::kInvalidArg : mos::Status::kOk;
+}
+
+void MqttLink::Selector::close() {
+  if (t == nullptr) return;
+  const char* e = t->last_error();
+  if (e != nullptr && e[0] != '\0') MOS_LOGE("mqtt: connection failed: %s", e);
+  t->close();
+}
+
+MqttLink::MqttLink(mos::Transport& tcp, const mos::Clock& clock, mos::Random& random,
+                   const mos::tls::WallClock* wall_clock)
+    : tcp_(tcp),
+      wall_clock_(wall_clock),
+      random_(random),
+      tls_(tcp, mos::ByteSpan(tls_in_), mos::ByteSpan(tls_out_)),
+      session_(selector_, clock, random,
+               mos::mqtt::Buffers{mos::ByteSpan(rx_), mos::ByteSpan(tx_), mos::ByteSpan(inflight_)}) {
+  selector_.t = &tcp_;
+}
+
+namespace {
+
+void copy_to(char* dst, size_t cap, std::string_view s) {
+  size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
+  std::memcpy(dst, s.data(), n);
+  dst[n] = '\0';
+}
+
+}  // namespace
+
+mos::Status MqttLink::load_tls(const MqttSettings& s, std::string_view host, ReadFileFn read_file,
+                               void* ctx) {
+  size_t len = 0;
+  anchors_.clear();
+  if (s.ssl_ca_cert.empty()) {
+    MOS_LOGE("mqtt: %.*s needs TLS but mqtt.ssl_ca_cert is empty; upload the CA (mos put ca.pem) and "
+             "set mqtt.ssl_ca_cert=ca.pem", static_cast<int>(s.server.size()), s.server.data());
+    return mos::Status::kInvalidArg;
+  }
+  mos::Status st = read_file(s.ssl_ca_cert, mos::Span<char>(pem_), &len, ctx);
+  if (st != mos::Status::kOk) {
+    MOS_LOGE("mqtt: cannot read mqtt.ssl_ca_cert file '%.*s': %s", static_cast<int>(s.ssl_ca_cert.size()),
+             s.ssl_ca_cert.data(), mos::to_string(st));
+    return st;
+  }
+  if ((st = anchors_.add_pem(std::string_view(pem_, len))) != mos::Status::kOk) {
+    MOS_LOGE("mqtt: mqtt.ssl_ca_cert '%.*s': %s", static_cast<int>(s.ssl_ca_cert.size()),
+             s.ssl_ca_cert.data(), anchors_.error());
+    return st;
+  }
+  identity_.clear();
+  if (!s.ssl_cert.empty() || !s.ssl_key.empty()) {
+    size_t key_len = 0;
+    st = read_file(s.ssl_cert, mos::Span<char>(pem_), &len, ctx);
+    if (st == mos::Status::kOk) st = read_file(s.ssl_key, mos::Span<char>(pem2_), &key_len, ctx);
+    if (st != mos::Status::kOk) {
+      MOS_LOGE("mqtt: cannot read mqtt.ssl_cert '%.*s' / mqtt.ssl_key '%.*s': %s",
+               static_cast<int>(s.ssl_cert.size()), s.ssl_cert.data(), static_cast<int>(s.ssl_key.size()),
+               s.ssl_key.data(), mos::to_string(st));
+      return st;
+    }
+    st = identity_.load_pem(std::string_view(pem_, len), std::string_view(pem2_, key_len));
+    std::memset(pem2_, 0, sizeof pem2_);  // the key's PEM text is not kept
+    if (st != mos::Status::kOk) {
+      MOS_LOGE("mqtt: client certificate/key: %s", identity_.error());
+      return st;
+    }
+  }
+  copy_to(ciphers_, sizeof ciphers_, s.ssl_cipher_suites);
+  mos::tls::TlsConfig tc;
+  tc.anchors = &anchors_;
+  tc.identity = identity_.loaded() ? &identity_ : nullptr;
+  tc.wall_clock = wall_clock_;
+  tc.random = &random_;
+  tc.cipher_suites = ciphers_;
+  tc.server_name = host;
+  if ((st = tls_.configure(tc)) != mos::Status::kOk) {
+    MOS_LOGE("mqtt: TLS setup: %s", tls_.last_error());
+    return st;
+  }
+  return mos::Status::kOk;
+}
+
+mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* read_ctx,
+                            mos::mqtt::EventHandler handler, void* handler_ctx) {
+  session_.stop();
+  std::string_view host;
+  uint16_t port = 0;
+  if (parse_server(s.server, &host, &port) != mos::Status::kOk || host.size() > MOS_TLS_MAX_HOST) {
+    MOS_LOGE("mqtt: mqtt.server '%.*s' is not host:port; e.g. mos config-set mqtt.server=broker.local:8883",
+             static_cast<int>(s.server.size()), s.server.data());
+    return mos::Status::kInvalidArg;
+  }
+  copy_to(host_, sizeof host_, host);
+  host = host_;
+  copy_to(client_id_, sizeof client_id_, s.client_id);
+  use_tls_ = port == 8883 || !s.ssl_ca_cert.empty();
+  if (use_tls_) {
+    mos::Status st = load_tls(s, host, read_file, read_ctx);
+    if (st != mos::Status::kOk) return st;
+    selector_.t = &tls_;
+  } else {
+    selector_.t = &tcp_;
+  }
+  mos::mqtt::Config c;
+  c.host = host;
+  c.port = port;
+  c.client_id = client_id_;
+  c.user = s.user;
+  c.pass = s.pass;
+  c.will_topic = s.will_topic;
+  c.will_message = s.will_message;
+  c.clean_session = s.clean_session;
+  c.keep_alive_s = static_cast<uint16_t>(s.keep_alive_s > 65535 ? 65535 : s.keep_alive_s);
+  c.reconnect_timeout_min_s = s.reconnect_timeout_min_s;
+  c.reconnect_timeout_max_s = s.reconnect_timeout_max_s;
+  mos::Status st = session_.start(c, handler, handler_ctx);
+  if (st != mos::Status::kOk) {
+    MOS_LOGE("mqtt: cannot start the session (%s): check mqtt.client_id, mqtt.keep_alive and "
+             "mqtt.reconnect_timeout_min/max", mos::to_string(st));
+    return st;
+  }
+  MOS_LOGI("mqtt: %s to %s:%u as '%s'", use_tls_ ? "TLS" : "plain TCP", host_, port, client_id_);
+  return mos::Status::kOk;
+}
+
+void MqttLink::stop() { session_.stop(); }
+
+}  // namespace c_mqtt
