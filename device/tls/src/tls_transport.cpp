@@ -109,13 +109,18 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   if (suite_count_ > 0) br_ssl_engine_set_suites(&cc_.eng, suites_, suite_count_);
   // TLS 1.2 only: the contract (ARCHITECTURE.md "TLS") and what AWS IoT needs.
   br_ssl_engine_set_versions(&cc_.eng, BR_TLS12, BR_TLS12);
+  const br_ec_impl* ec = config_.ec != nullptr ? config_.ec : br_ec_get_default();
+  if (config_.ec != nullptr) {
+    br_ssl_engine_set_ec(&cc_.eng, ec);
+    br_x509_minimal_set_ecdsa(&xc_, ec, br_ecdsa_vrfy_asn1_get_default());
+  }
   const ClientIdentity* id = config_.identity;
   if (id != nullptr) {
     if (id->key_type() == BR_KEYTYPE_EC) {
       // ECDSA signing only: static ECDH (KEYX) suites are not used with a
       // client certificate in TLS 1.2 practice.
       br_ssl_client_set_single_ec(&cc_, id->chain(), id->chain_len(), &id->ec_key(), BR_KEYTYPE_SIGN,
-                                  id->issuer_key_type(), br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+                                  id->issuer_key_type(), ec, br_ecdsa_sign_asn1_get_default());
     } else {
       br_ssl_client_set_single_rsa(&cc_, id->chain(), id->chain_len(), &id->rsa_key(),
                                    br_rsa_pkcs1_sign_get_default());

@@ -175,6 +175,10 @@ struct TlsConfig {
   const WallClock* wall_clock = nullptr;     // certificate validity time; nullptr = BearSSL's own
   Random* random = nullptr;                  // seeds the engine; nullptr = BearSSL's OS source
   std::string_view cipher_suites;            // mqtt.ssl_cipher_suites, see parse_cipher_suites
+  // Elliptic-curve code for ECDHE, ECDSA signing and chain verification;
+  // nullptr = br_ec_get_default() (64-bit code on x86-64). A Cortex-M port
+  // passes &br_ec_all_m31 (or m15 on cores without a 32x32->64 multiplier).
+  const br_ec_impl* ec = nullptr;
   // Overrides the name checked against the server certificate and sent as SNI
   // (RFC 6066 §3); empty = the host given to connect().
   std::string_view server_name;

@@ -1,0 +1,505 @@
+// Device-side benches for one mutual-TLS MQTT connection (ARCHITECTURE.md
+// "Targets"): RAM per TLS buffer configuration, and connect time against
+// mosquitto_pub with the same certificate, key, CA and broker.
+//
+//   device_bench ram  HOST PORT CA CERT KEY
+//   device_bench time HOST PORT CA CERT KEY RUNS
+//
+// RAM = what the connection reserves (TLS engine + X.509 contexts, TLS record
+// buffers, MQTT buffers, decoded credentials) + heap allocated by the device
+// code + the deepest stack reached, measured by painting the stack of the
+// thread that runs the client. The host TCP transport (device/net) stands in
+// for lwIP; its getaddrinfo() allocations are reported apart.
+#include <poll.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mos/defaults.h"
+#include "mos/log.h"
+#include "mos/net/tcp_transport.h"
+#include "mos/tls.h"
+
+// ---- heap accounting: glibc lets the executable interpose malloc ----------
+extern "C" void* __libc_malloc(size_t);
+extern "C" void* __libc_calloc(size_t, size_t);
+extern "C" void* __libc_realloc(void*, size_t);
+extern "C" void __libc_free(void*);
+
+namespace {
+__thread bool t_count_device = false;  // initial-exec TLS: no allocation to reach it
+__thread bool t_count_port = false;
+struct HeapCount {
+  size_t calls = 0, bytes = 0;
+};
+HeapCount g_device_heap, g_port_heap;  // touched only by the client thread
+
+void note(size_t n) {
+  if (t_count_port) {
+    g_port_heap.calls++;
+    g_port_heap.bytes += n;
+  } else if (t_count_device) {
+    g_device_heap.calls++;
+    g_device_heap.bytes += n;
+  }
+}
+}  // namespace
+
+extern "C" void* malloc(size_t n) {
+  note(n);
+  return __libc_malloc(n);
+}
+extern "C" void* calloc(size_t a, size_t b) {
+  note(a * b);
+  return __libc_calloc(a, b);
+}
+extern "C" void* realloc(void* p, size_t n) {
+  note(n);
+  return __libc_realloc(p, n);
+}
+extern "C" void free(void* p) { __libc_free(p); }
+
+namespace {
+
+using mos::ByteSpan;
+using mos::ConstByteSpan;
+using mos::Status;
+using mos::Transport;
+namespace tls = mos::tls;
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The device's TCP, with its (host-only) allocations attributed to the port.
+class PortTcp : public Transport {
+ public:
+  // The resolver and connect of the host OS stand in for lwIP: their stack
+  // depth is recorded apart and then erased from the painted stack.
+  Status connect(std::string_view h, uint16_t p) override;
+  int32_t write(ConstByteSpan d) override {
+    Guard g;
+    return tcp_.write(d);
+  }
+  int32_t read(ByteSpan o) override {
+    Guard g;
+    return tcp_.read(o);
+  }
+  void close() override {
+    Guard g;
+    tcp_.close();
+  }
+  bool connected() const override { return tcp_.connected(); }
+  const char* last_error() const override { return tcp_.last_error(); }
+  const mos::net::TcpTransport& tcp() const { return tcp_; }
+
+ private:
+  struct Guard {
+    bool was = t_count_port;
+    Guard() { t_count_port = true; }
+    ~Guard() { t_count_port = was; }
+  };
+  mos::net::TcpTransport tcp_;
+};
+
+// ---- painted stack ---------------------------------------------------------
+constexpr size_t kStackSize = 256 * 1024;
+constexpr uint8_t kPaint = 0xA5;
+uint8_t* g_stack = nullptr;   // the client thread's stack while measuring
+uintptr_t g_entry = 0;        // its entry frame
+size_t g_port_depth = 0;      // deepest stack inside the host TCP connect
+
+size_t depth_from(uint8_t* stack, uintptr_t entry) {
+  uint8_t* p = stack;
+  while (p < stack + kStackSize && *p == kPaint) ++p;
+  return entry - reinterpret_cast<uintptr_t>(p);
+}
+
+__attribute__((noinline)) void repaint_below(uint8_t* stack, uintptr_t here) {
+  // Leave 512 bytes under the caller's frame alone (this frame and memset's).
+  uintptr_t top = here - 512;
+  std::memset(stack, kPaint, top - reinterpret_cast<uintptr_t>(stack));
+}
+
+Status PortTcp::connect(std::string_view h, uint16_t p) {
+  Status s;
+  {
+    Guard g;
+    s = tcp_.connect(h, p);
+  }
+  if (g_stack != nullptr) {
+    volatile uint8_t here = 0;
+    g_port_depth = std::max(g_port_depth, depth_from(g_stack, g_entry));
+    repaint_below(g_stack, reinterpret_cast<uintptr_t>(&here));
+  }
+  return s;
+}
+
+class HostWall : public tls::WallClock {
+ public:
+  int64_t unix_seconds() const override { return static_cast<int64_t>(::time(nullptr)); }
+};
+
+// Sleeps until the socket can make progress for what TLS waits on.
+void wait_io(const PortTcp& t, const tls::TlsTransport& s, int ms) {
+  pollfd p{t.tcp().fd(), 0, 0};
+  if (p.fd < 0) return;
+  if (t.tcp().connecting() || (s.wants_write() && t.tcp().write_blocked())) p.events |= POLLOUT;
+  p.events |= POLLIN;
+  ::poll(&p, 1, ms);
+}
+
+// ---- everything one connection reserves, as a device would have it -------
+struct Config {
+  const char* name;
+  size_t in, out;  // TLS record buffers; out 0 = half duplex
+  const br_ec_impl* ec = nullptr;  // nullptr: BearSSL's default for this CPU
+};
+
+constexpr size_t kMqttRx = MOS_MQTT_MAX_PACKET;
+constexpr size_t kMqttTx = MOS_MQTT_MAX_PACKET;
+
+struct Device {
+  PortTcp tcp;
+  tls::TrustAnchorStore<1, 768> anchors;        // one EC CA
+  tls::ClientIdentityStore<1536> identity;      // EC P-256 cert + key
+  uint8_t tls_buf[BR_SSL_BUFSIZE_BIDI];         // sized per config below
+  uint8_t mqtt_rx[kMqttRx];
+  uint8_t mqtt_tx[kMqttTx];
+};
+
+struct Args {
+  std::string host;
+  uint16_t port;
+  std::string ca, cert, key;
+};
+
+// MQTT 3.1.1 §3.1 CONNECT (clean session, keep alive 60) into `tx`.
+size_t encode_connect(uint8_t* tx, std::string_view client_id) {
+  size_t n = 0;
+  tx[n++] = 0x10;
+  tx[n++] = static_cast<uint8_t>(12 + client_id.size());
+  const uint8_t vh[] = {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60};
+  std::memcpy(tx + n, vh, sizeof(vh));
+  n += sizeof(vh);
+  tx[n++] = 0;
+  tx[n++] = static_cast<uint8_t>(client_id.size());
+  std::memcpy(tx + n, client_id.data(), client_id.size());
+  return n + client_id.size();
+}
+
+bool send_all(Device& d, tls::TlsTransport& t, const uint8_t* p, size_t n) {
+  size_t sent = 0;
+  for (int i = 0; i < 1000 && sent < n; ++i) {
+    int32_t w = t.write(ConstByteSpan(p + sent, n - sent));
+    if (w < 0) return false;
+    sent += static_cast<size_t>(w);
+    if (w == 0) wait_io(d.tcp, t, 20);
+  }
+  return sent == n;
+}
+
+bool recv_n(Device& d, tls::TlsTransport& t, uint8_t* p, size_t n) {
+  size_t got = 0;
+  for (int i = 0; i < 1000 && got < n; ++i) {
+    int32_t r = t.read(ByteSpan(p + got, n - got));
+    if (r < 0) return false;
+    got += static_cast<size_t>(r);
+    if (r == 0) wait_io(d.tcp, t, 20);
+  }
+  return got == n;
+}
+
+std::chrono::steady_clock::time_point g_handshake_done;
+
+// TCP + TLS handshake + CONNECT -> CONNACK 0.
+bool mqtt_over_tls(Device& d, tls::TlsTransport& t, const Args& a, std::string* err) {
+  Status s = t.connect(a.host, a.port);
+  if (s != Status::kOk && s != Status::kWouldBlock) {
+    *err = t.last_error();
+    return false;
+  }
+  for (int i = 0; i < 2000 && !t.connected(); ++i) {
+    if (!t.pump()) break;
+    if (!t.connected()) wait_io(d.tcp, t, 20);
+  }
+  if (!t.connected()) {
+    *err = t.last_error();
+    return false;
+  }
+  g_handshake_done = std::chrono::steady_clock::now();
+  size_t n = encode_connect(d.mqtt_tx, "bench-device");
+  if (!send_all(d, t, d.mqtt_tx, n) || !recv_n(d, t, d.mqtt_rx, 4) || d.mqtt_rx[0] != 0x20 || d.mqtt_rx[3] != 0) {
+    *err = std::string("no CONNACK 0: ") + t.last_error();
+    return false;
+  }
+  return true;
+}
+
+struct RamResult {
+  bool ok = false;
+  std::string error;
+  size_t stack_handshake = 0;  // deepest stack below the entry frame, connect
+  size_t stack_connected = 0;  // deepest for a PINGREQ/PINGRESP round trip
+  size_t max_fragment = 0;
+  size_t port_stack = 0;  // host getaddrinfo + connect, not counted
+  HeapCount device_heap, port_heap;
+};
+
+struct RamJob {
+  Device* dev;
+  const Config* cfg;
+  const Args* args;
+  uint8_t* stack;
+  RamResult result;
+};
+
+void* ram_thread(void* arg) {
+  auto* job = static_cast<RamJob*>(arg);
+  volatile uint8_t marker = 0;
+  uintptr_t entry = reinterpret_cast<uintptr_t>(&marker);
+  g_stack = job->stack;
+  g_entry = entry;
+  g_port_depth = 0;
+  Device& d = *job->dev;
+  const Config& c = *job->cfg;
+  g_device_heap = HeapCount{};
+  g_port_heap = HeapCount{};
+  t_count_device = true;
+  {
+    tls::TlsTransport t(d.tcp, ByteSpan(d.tls_buf, c.in),
+                        c.out ? ByteSpan(d.tls_buf + c.in, c.out) : ByteSpan());
+    HostWall wall;
+    tls::TlsConfig tc;
+    tc.anchors = &d.anchors;
+    tc.identity = &d.identity;
+    tc.wall_clock = &wall;
+    tc.ec = c.ec;
+    std::string err;
+    if (t.configure(tc) == Status::kOk && mqtt_over_tls(d, t, *job->args, &err)) {
+      job->result.stack_handshake = depth_from(job->stack, entry);
+      job->result.max_fragment = t.max_fragment();
+      // Steady state: repaint, then one MQTT 3.1.1 §3.12 PINGREQ round trip.
+      repaint_below(job->stack, reinterpret_cast<uintptr_t>(&err));
+      d.mqtt_tx[0] = 0xC0;
+      d.mqtt_tx[1] = 0;
+      bool ping = send_all(d, t, d.mqtt_tx, 2) && recv_n(d, t, d.mqtt_rx, 2) && d.mqtt_rx[0] == 0xD0;
+      job->result.stack_connected = depth_from(job->stack, entry);
+      job->result.ok = ping;
+      if (!ping) job->result.error = std::string("no PINGRESP: ") + t.last_error();
+      t.close();
+    } else {
+      job->result.error = err.empty() ? t.last_error() : err;
+    }
+  }
+  t_count_device = false;
+  g_stack = nullptr;
+  job->result.port_stack = g_port_depth;
+  job->result.device_heap = g_device_heap;
+  job->result.port_heap = g_port_heap;
+  return nullptr;
+}
+
+RamResult measure(Device& d, const Config& c, const Args& a) {
+  static uint8_t* stack = static_cast<uint8_t*>(std::aligned_alloc(4096, kStackSize));
+  std::memset(stack, kPaint, kStackSize);
+  RamJob job{&d, &c, &a, stack, {}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstack(&attr, stack, kStackSize);
+  pthread_t th;
+  pthread_create(&th, &attr, ram_thread, &job);
+  pthread_join(th, nullptr);
+  pthread_attr_destroy(&attr);
+  return job.result;
+}
+
+int ram(const Args& a) {
+  static Device d;  // .bss, as on a device
+  if (d.anchors.add_pem(read_file(a.ca)) != Status::kOk) {
+    std::fprintf(stderr, "CA: %s\n", d.anchors.error());
+    return 1;
+  }
+  if (d.identity.load_pem(read_file(a.cert), read_file(a.key)) != Status::kOk) {
+    std::fprintf(stderr, "client: %s\n", d.identity.error());
+    return 1;
+  }
+  using tls::input_buffer_size;
+  using tls::output_buffer_size;
+  const Config configs[] = {
+      {"MFL 512, half duplex (BearSSL minimum)", input_buffer_size(512), 0},
+      {"MFL 1024, half duplex", input_buffer_size(1024), 0},
+      {"MFL 2048, half duplex", input_buffer_size(2048), 0},
+      {"MFL 2048, full duplex", input_buffer_size(2048), output_buffer_size(2048)},
+      {"16 KB in + 512 out, full duplex", BR_SSL_BUFSIZE_INPUT, output_buffer_size(512)},
+      {"16 KB, half duplex (MONO)", BR_SSL_BUFSIZE_MONO, 0},
+      {"16 KB in + 16 KB out (BIDI)", BR_SSL_BUFSIZE_INPUT, BR_SSL_BUFSIZE_OUTPUT},
+      // The EC code a 32-bit MCU gets by default (br_ec_all_m31) instead of
+      // x86-64's 64-bit multiplier code: the stack a device would see.
+      {"MFL 512, half duplex, EC m31", input_buffer_size(512), 0, &br_ec_all_m31},
+      {"MFL 1024, half duplex, EC m31", input_buffer_size(1024), 0, &br_ec_all_m31},
+      {"16 KB in + 512 out, full duplex, EC m31", BR_SSL_BUFSIZE_INPUT, output_buffer_size(512), &br_ec_all_m31},
+      {"16 KB, half duplex (MONO), EC m31", BR_SSL_BUFSIZE_MONO, 0, &br_ec_all_m31},
+  };
+  // A device formats its log lines for the console: count that stack too.
+  const char* nolog = std::getenv("MOS_BENCH_NOLOG");  // to see the logging's share
+  if (nolog == nullptr || *nolog == '\0') mos::set_log_sink([](mos::LogLevel, std::string_view, void*) {}, nullptr);
+  // Warm-up, not reported: the host resolver loads its NSS modules on first
+  // use, a host-only cost in the first connection's stack.
+  measure(d, configs[0], a);
+  const size_t contexts = sizeof(tls::TlsTransport);
+  const size_t creds = d.anchors.bytes_used() + sizeof(br_x509_trust_anchor) + d.identity.bytes_used() +
+                       sizeof(tls::ClientIdentity);
+  const size_t mqtt = kMqttRx + kMqttTx;
+  std::printf("Device RAM for one mutual-TLS MQTT connection (EC P-256 client certificate, x86-64 build)\n");
+  std::printf("  TLS contexts: sizeof(TlsTransport) = %zu (br_ssl_client_context %zu + br_x509_minimal_context %zu + "
+              "state)\n",
+              contexts, sizeof(br_ssl_client_context), sizeof(br_x509_minimal_context));
+  std::printf("  credentials decoded: %zu bytes (CA anchor %zu, client chain + key %zu, + their descriptors)\n", creds,
+              d.anchors.bytes_used(), d.identity.bytes_used());
+  std::printf("  MQTT buffers: rx %zu + tx %zu (MOS_MQTT_MAX_PACKET)\n\n", kMqttRx, kMqttTx);
+  std::printf("| buffer configuration | TLS in+out | MFL | stack peak | stack connected | heap (device) | peak RAM | "
+              "connected RAM |\n|---|---|---|---|---|---|---|---|\n");
+  int failures = 0;
+  RamResult port;
+  for (const Config& c : configs) {
+    RamResult r = measure(d, c, a);
+    if (!r.ok) {
+      std::printf("| %s | %zu+%zu | - | FAILED: %s |\n", c.name, c.in, c.out, r.error.c_str());
+      ++failures;
+      continue;
+    }
+    size_t fixed = contexts + c.in + c.out + mqtt + creds;
+    size_t peak = fixed + r.stack_handshake + r.device_heap.bytes;
+    size_t conn = fixed + r.stack_connected;
+    std::printf("| %s | %zu+%zu | %zu | %zu | %zu | %zu calls / %zu B | %.1f KB | %.1f KB |\n", c.name, c.in, c.out,
+                r.max_fragment, r.stack_handshake, r.stack_connected, r.device_heap.calls, r.device_heap.bytes,
+                static_cast<double>(peak) / 1024.0, static_cast<double>(conn) / 1024.0);
+    if (&c == &configs[0]) port = r;
+  }
+  std::printf("\nNot counted above (the host TCP port standing in for lwIP): %zu heap calls / %zu B and %zu B of "
+              "stack in getaddrinfo()+connect(). x86-64 has 8-byte pointers and wider frames: the contexts are "
+              "~7%% smaller on Cortex-M4 (below).\n",
+              port.port_heap.calls, port.port_heap.bytes, port.port_stack);
+  return failures == 0 ? 0 : 1;
+}
+
+// ---- connect time ----------------------------------------------------------
+double since_ms(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double time_process(const std::vector<std::string>& argv) {
+  std::vector<char*> av;
+  for (const std::string& s : argv) av.push_back(const_cast<char*>(s.c_str()));
+  av.push_back(nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    ::execvp(av[0], av.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  double ms = since_ms(t0);
+  if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && argv.back() != "--help")) return -1;
+  return ms;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n == 0 ? 0 : (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+int timing(const Args& a, int runs) {
+  static Device d;
+  if (d.anchors.add_pem(read_file(a.ca)) != Status::kOk ||
+      d.identity.load_pem(read_file(a.cert), read_file(a.key)) != Status::kOk) {
+    std::fprintf(stderr, "credentials: %s %s\n", d.anchors.error(), d.identity.error());
+    return 1;
+  }
+  HostWall wall;
+  tls::TlsConfig tc;
+  tc.anchors = &d.anchors;
+  tc.identity = &d.identity;
+  tc.wall_clock = &wall;
+  // The sim's default: MFL 2048 half duplex; also the full-buffer case.
+  const Config cfgs[] = {{"mos (BearSSL, MFL 2048)", tls::input_buffer_size(2048), 0},
+                         {"mos (BearSSL, 16 KB)", BR_SSL_BUFSIZE_INPUT, BR_SSL_BUFSIZE_OUTPUT}};
+  std::vector<double> mos_ms[2], hs_ms[2], pub_ms, help_ms;
+  const std::string port = std::to_string(a.port);
+  std::vector<std::string> pub = {"mosquitto_pub", "-h", a.host, "-p", port, "--cafile", a.ca, "--cert", a.cert,
+                                  "--key", a.key, "-t", "bench/x", "-n", "-q", "0"};
+  // Interleaved, so load on this shared machine hits every contender alike.
+  for (int i = 0; i < runs; ++i) {
+    for (int k = 0; k < 2; ++k) {
+      tls::TlsTransport t(d.tcp, ByteSpan(d.tls_buf, cfgs[k].in),
+                          cfgs[k].out ? ByteSpan(d.tls_buf + cfgs[k].in, cfgs[k].out) : ByteSpan());
+      if (t.configure(tc) != Status::kOk) return 1;
+      std::string err;
+      auto t0 = std::chrono::steady_clock::now();
+      bool ok = mqtt_over_tls(d, t, a, &err);
+      double ms = since_ms(t0);
+      t.close();
+      if (!ok) {
+        std::fprintf(stderr, "mos connect failed: %s\n", err.c_str());
+        return 1;
+      }
+      mos_ms[k].push_back(ms);
+      hs_ms[k].push_back(std::chrono::duration<double, std::milli>(g_handshake_done - t0).count());
+    }
+    double p = time_process(pub);
+    if (p < 0) {
+      std::fprintf(stderr, "mosquitto_pub failed\n");
+      return 1;
+    }
+    pub_ms.push_back(p);
+    help_ms.push_back(time_process({"mosquitto_pub", "--help"}));
+  }
+  double pub_med = median(pub_ms), help_med = median(help_ms);
+  double pub_net = pub_med - help_med;
+  std::printf("Connect time, TCP + TLS 1.2 mutual auth (EC P-256) + CONNECT->CONNACK, loopback, median of %d\n\n",
+              runs);
+  std::printf("| client | median ms (TCP+TLS part) | ratio vs mosquitto_pub | ratio vs mosquitto_pub minus start-up |\n");
+  std::printf("|---|---|---|---|\n");
+  for (int k = 0; k < 2; ++k) {
+    double m = median(mos_ms[k]);
+    std::printf("| %s | %.2f (%.2f) | %.2f | %.2f |\n", cfgs[k].name, m, median(hs_ms[k]), m / pub_med, m / pub_net);
+  }
+  std::printf("| mosquitto_pub -n (OpenSSL, whole process) | %.2f | 1.00 | - |\n", pub_med);
+  std::printf("| mosquitto_pub --help (process start-up only) | %.2f | - | - |\n", help_med);
+  std::printf("| mosquitto_pub minus start-up | %.2f | - | 1.00 |\n", pub_net);
+  std::printf("\nmosquitto_pub also sends PUBLISH and DISCONNECT and exits; its start-up includes loading OpenSSL.\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 7) {
+    std::fprintf(stderr, "usage: %s ram|time HOST PORT CA CERT KEY [RUNS]\n", argv[0]);
+    return 2;
+  }
+  Args a{argv[2], static_cast<uint16_t>(std::atoi(argv[3])), argv[4], argv[5], argv[6]};
+  std::string mode = argv[1];
+  if (mode == "ram") return ram(a);
+  if (mode == "time") return timing(a, argc > 7 ? std::atoi(argv[7]) : 21);
+  std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+  return 2;
+}
