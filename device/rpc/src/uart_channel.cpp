@@ -50,6 +50,20 @@ void UartChannel::write_log_line(std::string_view line) {
   flush();
 }
 
+bool UartChannel::write_raw(std::string_view text) {
+  if (!enqueue(text)) {
+    ++stats_.log_dropped;
+    return false;
+  }
+  flush();
+  return true;
+}
+
+int32_t UartChannel::SharedTx::write(ConstByteSpan data) {
+  if (data.size() > INT32_MAX) return Transport::kError;
+  return ch_.write_raw(as_string(data)) ? static_cast<int32_t>(data.size()) : 0;
+}
+
 void UartChannel::log_sink(LogLevel level, std::string_view line, void* ctx) {
   auto* self = static_cast<UartChannel*>(ctx);
   // "W rpc: ..." like the console of the seed's firmware: level, then text.

@@ -166,6 +166,20 @@ TEST_F(UartChannelTest, LogLinesNeverSplitAFrame) {
   EXPECT_EQ(uart.out, std::string(kPongWithCrc) + "I sensor: t=21\n");
 }
 
+TEST_F(UartChannelTest, SharedTxForAPortConsole) {
+  uart.write_budget = 20;
+  uart.in = std::string(kPingWithCrc);
+  ch.poll(0);
+  // A console with its own format writes through the channel, not the UART.
+  Uart& console = ch.shared_tx();
+  EXPECT_EQ(console.write(as_bytes("[Nov 27 05:00:00.000] I boot\r\n")), 30);
+  uart.write_budget = SIZE_MAX;
+  ch.flush();
+  EXPECT_EQ(uart.out, std::string(kPongWithCrc) + "[Nov 27 05:00:00.000] I boot\r\n");
+  ByteSpan none;
+  EXPECT_EQ(console.read(none), 0);
+}
+
 TEST_F(UartChannelTest, FullQueueDropsWholeLogLines) {
   uart.write_budget = 0;  // UART stalled
   std::string big(MOS_LOG_LINE_MAX - 10, 'L');

@@ -9,6 +9,10 @@
 //   mos::set_log_sink(&rpc::UartChannel::log_sink, &uart_rpc);
 //   loop.add_poller(&uart_rpc);
 //
+// A port whose console formats its own lines (timestamps, "\r\n") writes them
+// through shared_tx() instead of the raw UART: each write() there is queued
+// whole (or refused whole), so it cannot cut into a frame either.
+//
 // Received lines that are not frames are console input: they are handed to
 // the optional console handler and otherwise ignored.
 #pragma once
@@ -49,6 +53,12 @@ class UartChannel : public Channel, public Poller {
   void write_log_line(std::string_view line);
   // A mos::LogSink: ctx is the UartChannel.
   static void log_sink(LogLevel level, std::string_view line, void* ctx);
+  // Queues bytes exactly as given, all or nothing; false when full (counted
+  // in log_dropped).
+  bool write_raw(std::string_view text);
+  // A Uart for other writers of this line: write() = write_raw(), returning
+  // the full size when queued and 0 (would block) when not; read() returns 0.
+  Uart& shared_tx() { return shared_; }
 
   void set_console_handler(ConsoleHandler fn, void* ctx) {
     console_ = fn;
@@ -71,6 +81,16 @@ class UartChannel : public Channel, public Poller {
   bool tx_empty() const { return tx_len_ == 0; }
 
  private:
+  class SharedTx : public Uart {
+   public:
+    explicit SharedTx(UartChannel& ch) : ch_(ch) {}
+    int32_t write(ConstByteSpan data) override;
+    int32_t read(ByteSpan) override { return 0; }
+
+   private:
+    UartChannel& ch_;
+  };
+
   bool enqueue(std::string_view a, std::string_view b = {});
   void handle_line(std::string_view line);
 
@@ -84,6 +104,7 @@ class UartChannel : public Channel, public Poller {
   size_t tx_len_ = 0;
   bool in_flush_ = false;
   Stats stats_;
+  SharedTx shared_{*this};
 };
 
 }  // namespace mos::rpc
