@@ -43,7 +43,7 @@ std::vector<StreamItem> feed_bytewise(std::string_view s) {
 
 TEST(FrameReader, SplitsConsoleLinesAndFrames) {
   std::string s = "boot banner\r\n[00:01] wifi: connecting\n" + encode_frame("{\"id\":7}", true) +
-                  encode_frame("{\"id\":8}", false) + "tail";
+                  encode_frame("{\"id\":8}", false) + "\"\"\"\x04\"\"\"\n" + "tail";
   auto items = feed_bytewise(s);
   ASSERT_EQ(items.size(), 5u);
   EXPECT_EQ(items[0].kind, Kind::kConsoleLine);
@@ -65,28 +65,19 @@ TEST(FrameReader, BadCrcIsNotAFrame) {
   EXPECT_EQ(items[0].kind, Kind::kBadFrame);
 }
 
-TEST(FrameReader, LogTextCutByAFrameIsKept) {
-  auto items = feed_bytewise("half a li\"\"\"{\"id\":1}\"\"\"ne\n");
-  ASSERT_EQ(items.size(), 3u);
-  EXPECT_EQ(items[0].text, "half a li");
-  EXPECT_EQ(items[1].kind, Kind::kFrame);
-  EXPECT_EQ(items[2].text, "ne");
-}
-
-TEST(FrameReader, UnclosedDelimiterBecomesTextAgain) {
-  std::string s = "\"\"\"" + std::string(FrameReader::kMaxFrame + 10, 'x') + "\nnext\n";
+TEST(FrameReader, DelimitersInLogTextAndLongNoise) {
   FrameReader r;
   std::vector<StreamItem> out;
-  r.feed(s, &out);
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].kind, Kind::kConsoleLine);
-  EXPECT_EQ(out[1].text, "next");
-  // A line with one delimiter in it is text, and the next frame still parses.
-  out.clear();
   r.feed("say \"\"\"hi\n" + encode_frame("{}", false), &out);
   ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].kind, Kind::kConsoleLine);
   EXPECT_EQ(out[0].text, "say \"\"\"hi");
   EXPECT_EQ(out[1].kind, Kind::kFrame);
+  out.clear();
+  r.feed(std::string(FrameReader::kMaxLine + 10, 'x') + "\nnext\n", &out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].kind, Kind::kConsoleLine);
+  EXPECT_EQ(out[2].text, "next");
 }
 
 TEST(Base64, Rfc4648Vectors) {
@@ -160,7 +151,7 @@ TEST(RpcClient, FindsTheReplyAmongLogLinesAndOtherFrames) {
     std::string bad = encode_frame(mine.dump(), true);
     bad[bad.size() - 6] ^= 1;  // corrupt a CRC digit: must be skipped
     return "[05:00:00.001] mqtt: connecting\n" + encode_frame(other.dump(), true) + bad +
-           "[05:00:00.002] half" + encode_frame(mine.dump(), true) + " line\n";
+           "[05:00:00.002] more log\r\n" + encode_frame(mine.dump(), true) + "after\n";
   });
   SerialPort port(board.path());
   std::vector<std::string> log;
@@ -173,7 +164,7 @@ TEST(RpcClient, FindsTheReplyAmongLogLinesAndOtherFrames) {
   EXPECT_TRUE(board.request_crc[0]);
   ASSERT_GE(log.size(), 2u);
   EXPECT_EQ(log[0], "[05:00:00.001] mqtt: connecting");
-  EXPECT_EQ(log[1], "[05:00:00.002] half");
+  EXPECT_EQ(log[1], "[05:00:00.002] more log");
 }
 
 TEST(RpcClient, ArgsAndErrorReply) {

@@ -5,9 +5,9 @@
 // (IEEE 802.3) of the JSON text. The device answers with a CRC only if the
 // request carried one.
 //
-// FrameReader splits a byte stream into console lines and frames; bytes that
-// are neither (a half line before a reboot, binary garbage) come out as
-// console text, never as a frame.
+// FrameReader splits a byte stream into lines (the device writes each frame
+// and each log line whole, on its own line) and classifies each with the
+// device's decoder: a frame, a frame with a bad CRC, or console text.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,7 +18,7 @@ namespace mos::rpcclient {
 
 uint32_t crc32_ieee(std::string_view data);
 
-// `"""` + json [+ crc] + `"""` + "\n".
+// `"""` + json [+ crc] + `"""` + "\n" (mos_rpc's encode_line).
 std::string encode_frame(std::string_view json, bool with_crc);
 
 struct StreamItem {
@@ -31,19 +31,14 @@ class FrameReader {
  public:
   // Feeds bytes; complete items are appended to *out in arrival order.
   void feed(std::string_view bytes, std::vector<StreamItem>* out);
-  // A console line still waiting for its "\n" (to show a prompt, say).
-  const std::string& pending() const { return line_; }
-  // Emits the pending partial console line, if any.
+  // Emits the pending partial line, if any.
   void flush(std::vector<StreamItem>* out);
 
-  static constexpr size_t kMaxFrame = 1 << 20;  // a runaway frame becomes console text
+  static constexpr size_t kMaxLine = 1 << 20;
 
  private:
-  void end_frame(std::vector<StreamItem>* out);
-  std::string line_;   // console text since the last "\n"
-  std::string frame_;  // frame bytes since the opening delimiter
-  bool in_frame_ = false;
-  bool after_frame_ = false;  // swallow the newline that follows a frame
+  void end_line(std::vector<StreamItem>* out);
+  std::string line_;
 };
 
 }  // namespace mos::rpcclient
