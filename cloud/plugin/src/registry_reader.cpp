@@ -8,10 +8,14 @@
 namespace mos::cloud {
 namespace {
 
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+// Resets a cached statement when a lookup is done with it.
+struct StmtResetter {
+  void operator()(sqlite3_stmt* s) const {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
 };
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtResetter>;
 
 std::string column_text(sqlite3_stmt* s, int col) {
   const unsigned char* t = sqlite3_column_text(s, col);
@@ -28,6 +32,9 @@ bool bind(sqlite3_stmt* s, int index, const std::string& v) {
 RegistryReader::~RegistryReader() { close(); }
 
 void RegistryReader::close() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();
+  parsed_.clear();
   if (db_ != nullptr) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -55,16 +62,18 @@ bool RegistryReader::open(const std::string& path, std::string* error) {
 }
 
 sqlite3_stmt* RegistryReader::prepare(const char* sql, std::string* error) {
-  sqlite3_stmt* s = nullptr;
   if (db_ == nullptr) {
     *error = "registry is not open";
     return nullptr;
   }
-  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) {
+  if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
     *error = sqlite3_errmsg(db_);
     sqlite3_finalize(s);
     return nullptr;
   }
+  statements_[sql] = s;
   return s;
 }
 
@@ -112,10 +121,17 @@ bool RegistryReader::policies(const std::string& principal, std::vector<policy::
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
     std::string name = column_text(s.get(), 0);
+    std::string text = column_text(s.get(), 1);
+    auto cached = parsed_.find(name);
+    if (cached != parsed_.end() && cached->second.first == text) {
+      out->push_back(cached->second.second);
+      continue;
+    }
     std::string why;
-    auto doc = policy::PolicyDoc::parse(name, column_text(s.get(), 1), &why);
+    auto doc = policy::PolicyDoc::parse(name, text, &why);
     if (doc) {
-      out->push_back(std::move(*doc));
+      out->push_back(*doc);
+      parsed_[name] = {std::move(text), std::move(*doc)};
     } else {
       warnings->push_back("policy " + name + " has an invalid default version, ignored: " + why);
     }

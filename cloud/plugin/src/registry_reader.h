@@ -57,10 +57,15 @@ class RegistryReader {
   int64_t data_version();
 
  private:
+  // Prepared once per connection and reused (reset) on every call: a CONNECT
+  // costs a few lookups, not a few SQL compilations.
   sqlite3_stmt* prepare(const char* sql, std::string* error);
   bool read_meta(std::string* error);
 
   sqlite3* db_ = nullptr;
+  std::map<const char*, sqlite3_stmt*> statements_;
+  // Parsed documents by policy name, keyed on the document text.
+  std::map<std::string, std::pair<std::string, policy::PolicyDoc>> parsed_;
   std::string arn_prefix_ = "arn:aws:iot:us-east-1:123456789012:";
 };
 

@@ -1,0 +1,290 @@
+// broker_bench: MQTT-over-mTLS load generator (libmosquitto), one thread,
+// many clients driven by one poll() loop. Driven by bench/broker_throughput.py,
+// which runs it against plain Mosquitto and Mosquitto + mos policy plugin.
+//
+//   broker_bench throughput --port P --cafile CA --certs DIR --clients 100 --qos 0|1 --seconds S
+//     clients/2 publisher->subscriber pairs over topics bench/<i>; each pair
+//     keeps at most --window messages outstanding (published, not yet
+//     received), so the broker is the bottleneck, not client-side queues.
+//     Prints messages received per second.
+//   broker_bench connect --port P --cafile CA --certs DIR --clients N --parallel K --seconds S
+//     K concurrent connect -> CONNACK -> DISCONNECT cycles with certificate
+//     (i mod N). Prints connections per second.
+//
+// DIR holds client<i>.pem / client<i>.key for i in [0, clients).
+// Output: one JSON object on stdout.
+#include <mosquitto.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string mode;
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string cafile;
+  std::string certs;
+  int clients = 100;
+  int qos = 0;
+  double seconds = 5;
+  double warmup = 0.5;
+  int window = 32;
+  int parallel = 4;
+  int payload = 64;
+  int pid = 0;  // broker process: its CPU time over the measurement is reported
+};
+
+// utime + stime of a process in seconds (proc(5): fields 14 and 15), or -1.
+double cpu_seconds(int pid) {
+  if (pid <= 0) return -1;
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) return -1;
+  char buf[1024];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  // The command name (field 2) may contain spaces: fields restart after ')'.
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return -1;
+  unsigned long utime = 0, stime = 0;
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "broker_bench: %s\n", what.c_str());
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  if (argc < 2) die("usage: broker_bench throughput|connect --port P --cafile CA --certs DIR [...]");
+  o.mode = argv[1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--host") o.host = v;
+    else if (k == "--port") o.port = std::atoi(v.c_str());
+    else if (k == "--cafile") o.cafile = v;
+    else if (k == "--certs") o.certs = v;
+    else if (k == "--clients") o.clients = std::atoi(v.c_str());
+    else if (k == "--qos") o.qos = std::atoi(v.c_str());
+    else if (k == "--seconds") o.seconds = std::atof(v.c_str());
+    else if (k == "--warmup") o.warmup = std::atof(v.c_str());
+    else if (k == "--window") o.window = std::atoi(v.c_str());
+    else if (k == "--parallel") o.parallel = std::atoi(v.c_str());
+    else if (k == "--payload") o.payload = std::atoi(v.c_str());
+    else if (k == "--pid") o.pid = std::atoi(v.c_str());
+    else die("unknown option " + k);
+  }
+  if (o.port <= 0 || o.cafile.empty() || o.certs.empty()) die("--port, --cafile and --certs are required");
+  if (o.clients < 2 || o.qos < 0 || o.qos > 1 || o.seconds <= 0) die("bad --clients/--qos/--seconds");
+  return o;
+}
+
+struct Client {
+  mosquitto* m = nullptr;
+  std::string id;
+  bool connected = false;
+  int connack = -1;
+  bool subscribed = false;
+  long published = 0;  // publisher: messages handed to libmosquitto
+  long received = 0;   // subscriber: messages delivered
+  Client* peer = nullptr;
+};
+
+void on_connect(mosquitto*, void* ud, int rc) {
+  auto* c = static_cast<Client*>(ud);
+  c->connack = rc;
+  c->connected = rc == 0;
+}
+void on_subscribe(mosquitto*, void* ud, int, int, const int*) { static_cast<Client*>(ud)->subscribed = true; }
+void on_message(mosquitto*, void* ud, const mosquitto_message*) { ++static_cast<Client*>(ud)->received; }
+
+mosquitto* make_client(const Options& o, const std::string& id, int cert, Client* ud) {
+  mosquitto* m = mosquitto_new(id.c_str(), true, ud);
+  if (!m) die("mosquitto_new failed");
+  std::string pem = o.certs + "/client" + std::to_string(cert) + ".pem";
+  std::string key = o.certs + "/client" + std::to_string(cert) + ".key";
+  if (mosquitto_tls_set(m, o.cafile.c_str(), nullptr, pem.c_str(), key.c_str(), nullptr) != MOSQ_ERR_SUCCESS) {
+    die("mosquitto_tls_set failed for " + pem);
+  }
+  mosquitto_tls_opts_set(m, 1, "tlsv1.2", nullptr);
+  mosquitto_connect_callback_set(m, on_connect);
+  mosquitto_subscribe_callback_set(m, on_subscribe);
+  mosquitto_message_callback_set(m, on_message);
+  return m;
+}
+
+// One poll() round over all live clients.
+void pump(std::vector<Client*>& cs, int timeout_ms) {
+  std::vector<pollfd> fds;
+  std::vector<Client*> who;
+  fds.reserve(cs.size());
+  for (Client* c : cs) {
+    int fd = mosquitto_socket(c->m);
+    if (fd < 0) continue;
+    short ev = POLLIN;
+    if (mosquitto_want_write(c->m)) ev |= POLLOUT;
+    fds.push_back(pollfd{fd, ev, 0});
+    who.push_back(c);
+  }
+  if (fds.empty()) return;
+  int n = poll(fds.data(), fds.size(), timeout_ms);
+  if (n < 0) return;
+  for (size_t i = 0; i < fds.size(); ++i) {
+    if (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) mosquitto_loop_read(who[i]->m, 1);
+    if (fds[i].revents & POLLOUT) mosquitto_loop_write(who[i]->m, 1);
+  }
+}
+
+void wait_for(std::vector<Client*>& cs, double seconds, const char* what, bool (*done)(const Client*)) {
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    bool all = true;
+    for (const Client* c : cs) {
+      if (c->connack > 0) die(std::string("connection refused for ") + c->id + " (CONNACK " +
+                              std::to_string(c->connack) + ")");
+      all = all && done(c);
+    }
+    if (all) return;
+    if (Clock::now() > deadline) die(std::string("timed out waiting for ") + what);
+    pump(cs, 10);
+    for (Client* c : cs) mosquitto_loop_misc(c->m);
+  }
+}
+
+int throughput(const Options& o) {
+  const int pairs = o.clients / 2;
+  std::vector<Client> subs(static_cast<size_t>(pairs)), pubs(static_cast<size_t>(pairs));
+  std::vector<Client*> all;
+  for (int i = 0; i < pairs; ++i) {
+    auto& s = subs[static_cast<size_t>(i)];
+    auto& p = pubs[static_cast<size_t>(i)];
+    s.id = "bench-sub-" + std::to_string(i);
+    p.id = "bench-pub-" + std::to_string(i);
+    s.m = make_client(o, s.id, i, &s);
+    p.m = make_client(o, p.id, pairs + i, &p);
+    p.peer = &s;
+    all.push_back(&s);
+    all.push_back(&p);
+  }
+  for (Client* c : all) {
+    int rc = mosquitto_connect(c->m, o.host.c_str(), o.port, 60);
+    if (rc != MOSQ_ERR_SUCCESS) die("connect " + c->id + ": " + mosquitto_strerror(rc));
+  }
+  wait_for(all, 30, "CONNACKs", [](const Client* c) { return c->connected; });
+  for (int i = 0; i < pairs; ++i) {
+    std::string topic = "bench/" + std::to_string(i);
+    mosquitto_subscribe(subs[static_cast<size_t>(i)].m, nullptr, topic.c_str(), o.qos);
+  }
+  std::vector<Client*> subp;
+  for (auto& s : subs) subp.push_back(&s);
+  wait_for(subp, 30, "SUBACKs", [](const Client* c) { return c->subscribed; });
+
+  std::string payload(static_cast<size_t>(o.payload), 'x');
+  const auto start = Clock::now();
+  const auto measure_from = start + std::chrono::duration<double>(o.warmup);
+  const auto end = measure_from + std::chrono::duration<double>(o.seconds);
+  long base = -1;
+  double cpu0 = -1;
+  for (;;) {
+    auto now = Clock::now();
+    if (base < 0 && now >= measure_from) {
+      base = 0;
+      for (auto& s : subs) base += s.received;
+      cpu0 = cpu_seconds(o.pid);
+    }
+    if (now >= end) break;
+    for (int i = 0; i < pairs; ++i) {
+      Client& p = pubs[static_cast<size_t>(i)];
+      std::string topic = "bench/" + std::to_string(i);
+      while (p.published - p.peer->received < o.window && !mosquitto_want_write(p.m)) {
+        int rc = mosquitto_publish(p.m, nullptr, topic.c_str(), o.payload, payload.data(), o.qos, false);
+        if (rc != MOSQ_ERR_SUCCESS) die("publish " + p.id + ": " + mosquitto_strerror(rc));
+        ++p.published;
+      }
+    }
+    pump(all, 5);
+    static int misc = 0;
+    if (++misc % 64 == 0) {
+      for (Client* c : all) mosquitto_loop_misc(c->m);
+    }
+  }
+  double cpu = cpu_seconds(o.pid) - cpu0;
+  long total = 0;
+  for (auto& s : subs) total += s.received;
+  long counted = total - base;
+  std::printf("{\"mode\":\"throughput\",\"qos\":%d,\"clients\":%d,\"seconds\":%.2f,\"messages\":%ld,"
+              "\"rate\":%.1f,\"broker_cpu_s\":%.2f}\n",
+              o.qos, 2 * pairs, o.seconds, counted, static_cast<double>(counted) / o.seconds, cpu);
+  for (Client* c : all) {
+    mosquitto_disconnect(c->m);
+    mosquitto_loop_write(c->m, 1);
+    mosquitto_destroy(c->m);
+  }
+  return 0;
+}
+
+int connect_rate(const Options& o) {
+  struct Slot {
+    Client c;
+    Clock::time_point started;
+  };
+  std::vector<Slot> slots(static_cast<size_t>(o.parallel));
+  long seq = 0, done = 0, refused = 0;
+  auto start_slot = [&](Slot& s) {
+    int cert = static_cast<int>(seq % o.clients);
+    s.c = Client{};
+    s.c.id = "bench-conn-" + std::to_string(seq++);
+    s.c.m = make_client(o, s.c.id, cert, &s.c);
+    s.started = Clock::now();
+    int rc = mosquitto_connect(s.c.m, o.host.c_str(), o.port, 60);
+    if (rc != MOSQ_ERR_SUCCESS) die("connect: " + std::string(mosquitto_strerror(rc)));
+  };
+  const double cpu0 = cpu_seconds(o.pid);
+  for (auto& s : slots) start_slot(s);
+  const auto end = Clock::now() + std::chrono::duration<double>(o.seconds);
+  while (Clock::now() < end) {
+    std::vector<Client*> live;
+    for (auto& s : slots) live.push_back(&s.c);
+    pump(live, 5);
+    for (auto& s : slots) {
+      bool finished = s.c.connack >= 0;
+      bool lost = !finished && mosquitto_socket(s.c.m) < 0;
+      if (!finished && !lost && Clock::now() - s.started < std::chrono::seconds(10)) continue;
+      if (s.c.connack == 0) ++done;
+      else ++refused;
+      mosquitto_disconnect(s.c.m);
+      mosquitto_loop_write(s.c.m, 1);
+      mosquitto_destroy(s.c.m);
+      start_slot(s);
+    }
+  }
+  const double cpu = cpu_seconds(o.pid) - cpu0;
+  for (auto& s : slots) mosquitto_destroy(s.c.m);
+  std::printf("{\"mode\":\"connect\",\"parallel\":%d,\"seconds\":%.2f,\"connections\":%ld,\"refused\":%ld,"
+              "\"rate\":%.1f,\"broker_cpu_s\":%.2f}\n",
+              o.parallel, o.seconds, done, refused, static_cast<double>(done) / o.seconds, cpu);
+  return refused > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse(argc, argv);
+  mosquitto_lib_init();
+  int rc = o.mode == "throughput" ? throughput(o) : o.mode == "connect" ? connect_rate(o) : (die("unknown mode " + o.mode), 2);
+  mosquitto_lib_cleanup();
+  return rc;
+}
