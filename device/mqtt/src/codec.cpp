@@ -234,9 +234,8 @@ Status encode(const Unsubscribe& m, ByteSpan out) {
 }
 
 Status encode_ack(PacketType type, uint16_t packet_id, ByteSpan out) {
-  if (packet_id == 0 || (type != PacketType::kPuback && type != PacketType::kPubrec &&
-                         type != PacketType::kPubrel && type != PacketType::kPubcomp &&
-                         type != PacketType::kUnsuback)) {
+  constexpr uint32_t kAckTypes = 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 11;
+  if (packet_id == 0 || ((kAckTypes >> static_cast<uint32_t>(type)) & 1) == 0) {
     return Status::kInvalidArg;
   }
   if (out.size() < kAckPacketSize) return Status::kNoSpace;
@@ -248,10 +247,8 @@ Status encode_ack(PacketType type, uint16_t packet_id, ByteSpan out) {
 }
 
 Status encode_empty(PacketType type, ByteSpan out) {
-  if (type != PacketType::kPingreq && type != PacketType::kPingresp &&
-      type != PacketType::kDisconnect) {
-    return Status::kInvalidArg;
-  }
+  constexpr uint32_t kEmptyTypes = 1u << 12 | 1u << 13 | 1u << 14;
+  if (((kEmptyTypes >> static_cast<uint32_t>(type)) & 1) == 0) return Status::kInvalidArg;
   if (out.size() < kEmptyPacketSize) return Status::kNoSpace;
   Writer w{out.data()};
   w.header(type, 0, 0);
@@ -317,7 +314,7 @@ Status decode(ConstByteSpan in, size_t max_packet, Packet* out) {
       out->connack.return_code = r.p[1];
       // §3.2.2.2: session present is 0 with a non-zero code [MQTT-3.2.2-4];
       // codes above 5 are reserved.
-      if (r.p[1] > 5 || (r.p[1] != 0 && r.p[0] != 0)) return malformed(out, "bad CONNACK code");
+      if (r.p[1] > 5 || (r.p[1] != 0 && r.p[0] != 0)) return malformed(out, "bad CONNACK");
       return Status::kOk;
     }
     case PacketType::kPublish: {
@@ -333,10 +330,10 @@ Status decode(ConstByteSpan in, size_t max_packet, Packet* out) {
       pub.topic = std::string_view(reinterpret_cast<const char*>(r.p), len);
       r.p += len;
       // §3.3.2.1: a valid topic name, without wildcards [MQTT-3.3.2-2].
-      if (!valid_topic_name(pub.topic)) return malformed(out, "invalid PUBLISH topic");
+      if (!valid_topic_name(pub.topic)) return malformed(out, "invalid topic");
       if (pub.qos > 0) {
-        if (!r.u16(&pub.packet_id)) return malformed(out, "PUBLISH without packet id");
-        if (pub.packet_id == 0) return malformed(out, "packet id 0");  // §2.3.1
+        if (!r.u16(&pub.packet_id)) return malformed(out, "bad packet id");
+        if (pub.packet_id == 0) return malformed(out, "bad packet id");  // §2.3.1
         out->packet_id = pub.packet_id;
       }
       pub.payload = ConstByteSpan(r.p, r.left());
@@ -348,9 +345,9 @@ Status decode(ConstByteSpan in, size_t max_packet, Packet* out) {
     case PacketType::kPubcomp:
     case PacketType::kUnsuback:
       // §3.4 - §3.7, §3.11: exactly a packet id.
-      if (remaining != 2) return malformed(out, "bad acknowledgement length");
+      if (remaining != 2) return malformed(out, "bad length");
       (void)r.u16(&out->packet_id);
-      if (out->packet_id == 0) return malformed(out, "packet id 0");
+      if (out->packet_id == 0) return malformed(out, "bad packet id");
       return Status::kOk;
     case PacketType::kSuback:
       // §3.9: a packet id and at least one return code, each 0-2 or 0x80.
@@ -358,16 +355,16 @@ Status decode(ConstByteSpan in, size_t max_packet, Packet* out) {
         return malformed(out, "bad SUBACK");
       }
       for (const uint8_t* c = r.p; c < r.end; ++c) {
-        if (*c > 2 && *c != kSubackFailure) return malformed(out, "bad SUBACK return code");
+        if (*c > 2 && *c != kSubackFailure) return malformed(out, "bad SUBACK");
       }
       out->return_codes = ConstByteSpan(r.p, r.left());
       return Status::kOk;
     case PacketType::kPingresp:
-      if (remaining != 0) return malformed(out, "bad PINGRESP");
+      if (remaining != 0) return malformed(out, "bad length");
       return Status::kOk;
     default:
       // Reserved types 0 and 15, and packets only a client sends (§2.2.1).
-      return malformed(out, "packet type a server does not send");
+      return malformed(out, "unexpected packet type");
   }
 }
 

@@ -11,9 +11,15 @@ namespace {
 // by its encoded PUBLISH, so a retransmission is a copy plus the DUP bit.
 constexpr size_t kRecordHeader = 5;  // packet id (2), packet length (2), flags (1)
 constexpr uint8_t kRecordSent = 1;
+const char kUnexpected[] = "protocol violation: unexpected packet";
 
 uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 size_t record_size(const uint8_t* p) { return kRecordHeader + rd16(p + 2); }
+
+Connect connect_packet(const Config& c) {
+  return Connect{c.client_id,   c.user,        as_bytes(c.pass),  c.will_topic,   as_bytes(c.will_message),
+                 c.will_qos,    c.will_retain, c.clean_session,   c.keep_alive_s};
+}
 
 }  // namespace
 
@@ -21,15 +27,7 @@ Session::Session(Transport& transport, const Clock& clock, Random& random, const
     : transport_(transport), clock_(clock), random_(random), buf_(buffers) {}
 
 Status Session::start(const Config& config, EventHandler handler, void* ctx) {
-  Connect c{config.client_id,
-            config.user,
-            as_bytes(config.pass),
-            config.will_topic,
-            as_bytes(config.will_message),
-            config.will_qos,
-            config.will_retain,
-            config.clean_session,
-            config.keep_alive_s};
+  Connect c = connect_packet(config);
   size_t n = size(c);
   if (n == 0 || config.host.empty() || config.reconnect_timeout_min_s == 0 ||
       config.reconnect_timeout_max_s < config.reconnect_timeout_min_s ||
@@ -37,10 +35,10 @@ Status Session::start(const Config& config, EventHandler handler, void* ctx) {
     return Status::kInvalidArg;
   }
   if (n > buf_.tx.size() || buf_.rx.size() < 16) return Status::kNoSpace;
-  cfg_ = config;
+  cfg_ = &config;
   handler_ = handler;
   ctx_ = ctx;
-  backoff_ms_ = cfg_.reconnect_timeout_min_s * 1000;
+  backoff_ms_ = config.reconnect_timeout_min_s * 1000;
   state_ = State::kBackoff;
   deadline_ms_ = 0;  // connect on the first poll
   return Status::kOk;
@@ -57,22 +55,20 @@ void Session::stop() {
 }
 
 void Session::begin_connect(uint64_t now) {
-  MOS_LOGI("MQTT connecting to %.*s:%u", static_cast<int>(cfg_.host.size()), cfg_.host.data(),
-           cfg_.port);
-  Status s = transport_.connect(cfg_.host, cfg_.port);
+  MOS_LOGI("MQTT connecting to %.*s:%u", static_cast<int>(cfg_->host.size()), cfg_->host.data(),
+           cfg_->port);
+  Status s = transport_.connect(cfg_->host, cfg_->port);
   if (s != Status::kOk && s != Status::kWouldBlock) {
     drop(transport_.last_error());
     return;
   }
   // The CONNECT waits in tx until the transport is up (§3.1: the first packet).
-  Connect c{cfg_.client_id,      cfg_.user,        as_bytes(cfg_.pass),
-            cfg_.will_topic,     as_bytes(cfg_.will_message), cfg_.will_qos,
-            cfg_.will_retain,    cfg_.clean_session, cfg_.keep_alive_s};
+  Connect c = connect_packet(*cfg_);
   rx_len_ = 0;
   tx_len_ = size(c);
   (void)encode(c, buf_.tx);  // fits: checked by start()
   state_ = State::kConnecting;
-  deadline_ms_ = now + uint64_t{cfg_.connect_timeout_s} * 1000;
+  deadline_ms_ = now + uint64_t{cfg_->connect_timeout_s} * 1000;
 }
 
 void Session::drop(const char* reason) {
@@ -93,13 +89,13 @@ void Session::drop(const char* reason) {
   if (state_ != State::kStopped) {
     // Back-off doubling from reconnect_timeout_min to _max, ±10 % jitter so
     // a fleet that lost its broker together does not return together.
-    uint64_t delay = uint64_t{backoff_ms_} * (900 + random_.next_u32() % 201) / 1000;
+    // 32-bit arithmetic only: a Cortex-M4 divides those in one instruction.
+    const uint32_t delay = backoff_ms_ - backoff_ms_ / 10 + random_.next_u32() % (backoff_ms_ / 5 + 1);
     deadline_ms_ = clock_.now_ms() + delay;
-    uint32_t max_ms = cfg_.reconnect_timeout_max_s * 1000;
+    uint32_t max_ms = cfg_->reconnect_timeout_max_s * 1000;
     backoff_ms_ = backoff_ms_ >= max_ms / 2 ? max_ms : backoff_ms_ * 2;
     state_ = State::kBackoff;
-    MOS_LOGW("MQTT disconnected: %s; reconnecting in %u ms", reason_,
-             static_cast<unsigned>(delay));
+    MOS_LOGW("MQTT disconnected: %s; reconnecting in %u ms", reason_, static_cast<unsigned>(delay));
   }
   if (was_connected) {
     Event e{};
@@ -152,12 +148,12 @@ Status Session::subscribe(std::string_view filter, uint8_t qos) {
   if (qos > 1 || !valid_topic_filter(filter)) return Status::kInvalidArg;
   Sub* sub = nullptr;
   for (size_t i = 0; i < sub_count_; ++i) {
-    if (subs_[i].filter == filter) sub = &subs_[i];
+    if (subs_[i].view() == filter) sub = &subs_[i];
   }
   if (sub == nullptr) {
     if (sub_count_ == MOS_MQTT_MAX_SUBSCRIPTIONS) return Status::kNoSpace;
     sub = &subs_[sub_count_++];
-    *sub = Sub{filter, qos, false, 0};
+    *sub = Sub{filter.data(), static_cast<uint16_t>(filter.size()), 0, qos, false};
   } else if (sub->qos != qos) {
     sub->qos = qos;
     sub->sent = false;
@@ -167,20 +163,6 @@ Status Session::subscribe(std::string_view filter, uint8_t qos) {
     (void)flush();
   }
   return Status::kOk;
-}
-
-Status Session::unsubscribe(std::string_view filter) {
-  for (size_t i = 0; i < sub_count_; ++i) {
-    if (subs_[i].filter != filter) continue;
-    subs_[i] = subs_[--sub_count_];
-    if (state_ != State::kConnected) return Status::kOk;
-    std::string_view f[] = {filter};
-    Unsubscribe u{next_packet_id(), Span<const std::string_view>(f)};
-    Status s = encode(u, tx_free());
-    if (s == Status::kOk) tx_len_ += size(u);
-    return s;
-  }
-  return Status::kNotFound;
 }
 
 Status Session::publish(std::string_view topic, ConstByteSpan payload, uint8_t qos, bool retain,
@@ -222,12 +204,20 @@ Status Session::publish(std::string_view topic, ConstByteSpan payload, uint8_t q
   return Status::kOk;
 }
 
+void Session::remove_record(size_t off) {
+  uint8_t* rec = buf_.inflight.data() + off;
+  size_t n = record_size(rec);
+  std::memmove(rec, rec + n, inflight_len_ - off - n);
+  inflight_len_ -= n;
+  --inflight_count_;
+}
+
 void Session::pump() {
   // Subscriptions first, one filter per SUBSCRIBE so each SUBACK names one.
   for (size_t i = 0; i < sub_count_; ++i) {
     Sub& s = subs_[i];
     if (s.sent) continue;
-    Subscription t{s.filter, s.qos};
+    Subscription t{s.view(), s.qos};
     Subscribe m{next_packet_id(), Span<const Subscription>(&t, 1)};
     if (encode(m, tx_free()) != Status::kOk) return;  // retried on the next poll
     tx_len_ += size(m);
@@ -250,14 +240,13 @@ void Session::pump() {
 void Session::on_connack(const Connack& c) {
   if (c.return_code != kConnectionAccepted) {
     // §3.2.2.3: the server closes after a refusal; name the reason.
-    MOS_LOGE("MQTT server %.*s refused the connection: %s (CONNACK %u)",
-             static_cast<int>(cfg_.host.size()), cfg_.host.data(), connack_reason(c.return_code),
+    MOS_LOGE("MQTT connection refused: %s (CONNACK %u)", connack_reason(c.return_code),
              c.return_code);
     drop(connack_reason(c.return_code));
     return;
   }
   state_ = State::kConnected;
-  backoff_ms_ = cfg_.reconnect_timeout_min_s * 1000;
+  backoff_ms_ = cfg_->reconnect_timeout_min_s * 1000;
   // §4.4: with clean_session 0 unacknowledged publishes are re-sent with
   // their ids and DUP set (§3.3.1.1); with clean_session 1 the server dropped
   // the session (§3.1.2.4), so publishes already sent are forgotten.
@@ -265,10 +254,8 @@ void Session::on_connack(const Connack& c) {
   for (size_t off = 0; off < inflight_len_;) {
     uint8_t* rec = buf_.inflight.data() + off;
     size_t n = record_size(rec);
-    if ((rec[4] & kRecordSent) != 0 && cfg_.clean_session) {
-      std::memmove(rec, rec + n, inflight_len_ - off - n);
-      inflight_len_ -= n;
-      --inflight_count_;
+    if ((rec[4] & kRecordSent) != 0 && cfg_->clean_session) {
+      remove_record(off);
       ++dropped;
       continue;
     }
@@ -277,11 +264,11 @@ void Session::on_connack(const Connack& c) {
     off += n;
   }
   if (dropped > 0) {
-    MOS_LOGW("MQTT clean session: %u unacknowledged QoS 1 messages dropped",
+    MOS_LOGW("MQTT clean session: %u unacked QoS 1 messages dropped",
              static_cast<unsigned>(dropped));
   }
-  MOS_LOGI("MQTT connected to %.*s:%u", static_cast<int>(cfg_.host.size()), cfg_.host.data(),
-           cfg_.port);
+  MOS_LOGI("MQTT connected to %.*s:%u", static_cast<int>(cfg_->host.size()), cfg_->host.data(),
+           cfg_->port);
   pump();
   Event e{};
   e.type = EventType::kConnected;
@@ -290,17 +277,14 @@ void Session::on_connack(const Connack& c) {
 }
 
 bool Session::handle(const Packet& p) {
-  if (state_ == State::kConnecting && p.type != PacketType::kConnack) {
-    drop("server sent a packet before CONNACK");  // §3.2 [MQTT-3.2.0-1]
+  // §3.2: CONNACK comes first [MQTT-3.2.0-1], and only once.
+  if ((state_ == State::kConnecting) != (p.type == PacketType::kConnack)) {
+    drop(kUnexpected);
     return false;
   }
   Event e{};
   switch (p.type) {
     case PacketType::kConnack:
-      if (state_ != State::kConnecting) {
-        drop("second CONNACK");
-        return false;
-      }
       on_connack(p.connack);
       return true;
     case PacketType::kPublish: {
@@ -323,9 +307,7 @@ bool Session::handle(const Packet& p) {
         uint8_t* rec = buf_.inflight.data() + off;
         size_t n = record_size(rec);
         if (rd16(rec) == p.packet_id) {
-          std::memmove(rec, rec + n, inflight_len_ - off - n);
-          inflight_len_ -= n;
-          --inflight_count_;
+          remove_record(off);
           e.type = EventType::kPuback;
           e.puback.packet_id = p.packet_id;
           emit(e);
@@ -340,16 +322,16 @@ bool Session::handle(const Packet& p) {
         if (subs_[i].packet_id != p.packet_id) continue;
         // §3.9.3: one return code per filter; each SUBSCRIBE carries one.
         if (p.return_codes.size() != 1) {
-          drop("SUBACK with a wrong number of return codes");
+          drop(kUnexpected);
           return false;
         }
         subs_[i].packet_id = 0;
         if (p.return_codes[0] == kSubackFailure) {
           MOS_LOGE("MQTT subscription to %.*s refused by the server",
-                   static_cast<int>(subs_[i].filter.size()), subs_[i].filter.data());
+                   static_cast<int>(subs_[i].len), subs_[i].filter);
         }
         e.type = EventType::kSubscribed;
-        e.subscribed = SubscribedEvent{p.packet_id, subs_[i].filter, p.return_codes[0]};
+        e.subscribed = SubscribedEvent{p.packet_id, subs_[i].view(), p.return_codes[0]};
         emit(e);
         return true;
       }
@@ -357,11 +339,10 @@ bool Session::handle(const Packet& p) {
     case PacketType::kPingresp:
       ping_deadline_ms_ = 0;
       return true;
-    case PacketType::kUnsuback:
-      return true;
     default:
-      // PUBREC/PUBCOMP: this client never publishes with QoS 2.
-      drop("unexpected packet from the server");
+      // PUBREC/PUBCOMP/UNSUBACK: this client never publishes with QoS 2 nor
+      // unsubscribes.
+      drop(kUnexpected);
       return false;
   }
 }
@@ -376,9 +357,8 @@ bool Session::read_and_process() {
       Status s = decode(ConstByteSpan(buf_.rx.data() + pos, rx_len_ - pos), buf_.rx.size(), &p);
       if (s == Status::kNeedMore) break;
       if (s != Status::kOk) {
-        // §4.8: a protocol violation closes the network connection.
-        MOS_LOGE("MQTT protocol violation: %s (%u bytes)", p.error,
-                 static_cast<unsigned>(p.length));
+        // §4.8: a protocol violation closes the network connection; drop()
+        // logs the decoder's reason.
         drop(p.error);
         return false;
       }
@@ -413,8 +393,8 @@ void Session::poll(uint64_t now) {
     return;
   }
   pump();
-  if (cfg_.keep_alive_s != 0) {
-    const uint64_t period = uint64_t{cfg_.keep_alive_s} * 1000;
+  if (cfg_->keep_alive_s != 0) {
+    const uint64_t period = uint64_t{cfg_->keep_alive_s} * 1000;
     if (ping_deadline_ms_ != 0 && now >= ping_deadline_ms_) {
       drop("no PINGRESP within keep_alive");  // §3.1.2.10
       return;

@@ -137,7 +137,11 @@ struct Client {
     }
     if (c->on_event) c->on_event(e);
   }
-  Status start(const Config& cfg) { return session.start(cfg, handler, this); }
+  // The session keeps a pointer to its Config: hold a copy here.
+  Status start(const Config& c) {
+    config = c;
+    return session.start(config, handler, this);
+  }
 
   SteadyClock clock;
   HostRandom random;
@@ -146,6 +150,7 @@ struct Client {
   uint8_t tx[1024];
   uint8_t inflight[1024];
   Session session;
+  Config config;
   int connects = 0;
   std::vector<std::string> disconnects;
   std::vector<Received> messages;

@@ -2,7 +2,7 @@
 // loop: connect and CONNECT, keep-alive, subscriptions re-sent on every
 // CONNACK, QoS 0/1 publishing with in-flight retransmission, and reconnect
 // with jittered exponential back-off. No allocation: the caller owns every
-// buffer and the strings in Config for the session's lifetime.
+// buffer, the Config and its strings for the session's lifetime.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -83,9 +83,12 @@ class Session : public Poller {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Checks the config and connects on the next poll(). kInvalidArg for a bad
+  // Checks the config (kept by pointer: it must outlive the session) and
+  // connects on the next poll(). kInvalidArg for a bad
   // field, kNoSpace when the CONNECT packet does not fit the tx buffer.
   Status start(const Config& config, EventHandler handler, void* ctx);
+  // A temporary Config would dangle: refuse it at compile time.
+  Status start(const Config&& config, EventHandler handler, void* ctx) = delete;
   // Sends DISCONNECT if connected, closes, and stops reconnecting.
   void stop();
 
@@ -94,8 +97,6 @@ class Session : public Poller {
   // the app may subscribe from its kConnected handler. The filter's memory
   // must outlive the session. kNoSpace past MOS_MQTT_MAX_SUBSCRIPTIONS.
   Status subscribe(std::string_view filter, uint8_t qos);
-  // Removes a filter from the list and sends UNSUBSCRIBE when connected.
-  Status unsubscribe(std::string_view filter);
   // QoS 0 needs a connection and tx room (else kClosed / kWouldBlock). QoS 1
   // is kept until PUBACK, sent as soon as connected, and re-sent with DUP
   // after a reconnect when clean_session is false (§4.4); kNoSpace when
@@ -109,11 +110,13 @@ class Session : public Poller {
 
  private:
   enum class State : uint8_t { kStopped, kBackoff, kConnecting, kConnected };
-  struct Sub {
-    std::string_view filter;
-    uint8_t qos;
-    bool sent;           // SUBSCRIBE queued on this connection
+  struct Sub {  // trivial, so the array costs no constructor code
+    const char* filter;
+    uint16_t len;
     uint16_t packet_id;  // awaiting SUBACK
+    uint8_t qos;
+    bool sent;  // SUBSCRIBE queued on this connection
+    std::string_view view() const { return std::string_view(filter, len); }
   };
 
   void begin_connect(uint64_t now);
@@ -124,6 +127,7 @@ class Session : public Poller {
   bool handle(const Packet& p);
   void on_connack(const Connack& c);
   void pump();
+  void remove_record(size_t offset);
   bool queue_ack(PacketType type, uint16_t id);
   uint16_t next_packet_id();
   void emit(Event& e);
@@ -137,7 +141,7 @@ class Session : public Poller {
   size_t tx_len_ = 0;
   size_t inflight_len_ = 0;
   size_t inflight_count_ = 0;
-  Config cfg_;
+  const Config* cfg_ = nullptr;
   EventHandler handler_ = nullptr;
   void* ctx_ = nullptr;
   State state_ = State::kStopped;
@@ -147,7 +151,7 @@ class Session : public Poller {
   uint64_t deadline_ms_ = 0;  // kBackoff: reconnect; kConnecting: give up
   uint64_t last_tx_ms_ = 0;
   uint64_t ping_deadline_ms_ = 0;  // 0: no PINGREQ outstanding
-  Sub subs_[MOS_MQTT_MAX_SUBSCRIPTIONS] = {};
+  Sub subs_[MOS_MQTT_MAX_SUBSCRIPTIONS];
   size_t sub_count_ = 0;
   char reason_[80] = {};
 };
