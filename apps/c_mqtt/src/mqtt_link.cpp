@@ -131,10 +131,14 @@ mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* r
   c.host = host;
   c.port = port;
   c.client_id = client_id_;
-  c.user = s.user;
-  c.pass = s.pass;
-  c.will_topic = s.will_topic;
-  c.will_message = s.will_message;
+  copy_to(user_, sizeof user_, s.user);
+  copy_to(pass_, sizeof pass_, s.pass);
+  copy_to(will_topic_, sizeof will_topic_, s.will_topic);
+  copy_to(will_message_, sizeof will_message_, s.will_message);
+  c.user = user_;
+  c.pass = pass_;
+  c.will_topic = will_topic_;
+  c.will_message = will_message_;
   c.clean_session = s.clean_session;
   c.keep_alive_s = static_cast<uint16_t>(s.keep_alive_s > 65535 ? 65535 : s.keep_alive_s);
   c.reconnect_timeout_min_s = s.reconnect_timeout_min_s;

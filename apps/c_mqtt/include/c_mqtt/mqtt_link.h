@@ -96,7 +96,13 @@ class MqttLink {
   char pem_[C_MQTT_PEM_MAX];
   char pem2_[C_MQTT_PEM_MAX / 2];
   char host_[MOS_TLS_MAX_HOST + 1] = "";
+  // The session keeps views of these for its lifetime: copies, because config
+  // values change under Config.Set.
   char client_id_[64] = "";
+  char user_[64] = "";
+  char pass_[128] = "";
+  char will_topic_[128] = "";
+  char will_message_[256] = "";
   char ciphers_[256] = "";
   Selector selector_;
   uint8_t rx_[MOS_MQTT_MAX_PACKET];
