@@ -180,8 +180,7 @@ class NegativePaths(unittest.TestCase):
         board.start()
         self.addCleanup(board.stop)
         board.provision(files, config)
-        console = board.start_console()
-        console.wait_for(pattern, timeout=30)
+        board.log.wait_for(pattern, timeout=30)
         self.assertNotIn("Received SUBSCRIBE from", self.tls.broker.log_text())
 
     def test_wrong_ca_on_the_device(self):
