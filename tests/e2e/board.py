@@ -123,17 +123,21 @@ class Console:
         """Later waits only look at lines printed after this point."""
         self.offset = len(self.text())
 
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> str:
+    def wait_for(self, pattern: str, timeout: float = 20.0, advance: bool = False) -> str:
+        """Waits for a line matching pattern after the mark; advance=True moves
+        the mark past it (to check that lines come in a given order)."""
         rx = re.compile(pattern)
 
         def seen():
-            m = rx.search(self.text(), self.offset)
-            return m.group(0) if m else None
+            return rx.search(self.text(), self.offset)
         try:
-            return mostest.wait_until(seen, timeout=timeout, what=f"console line /{pattern}/")
+            m = mostest.wait_until(seen, timeout=timeout, what=f"console line /{pattern}/")
         except TimeoutError:
             tail = self.text()[self.offset:][-3000:]
             raise AssertionError(f"no console line matching /{pattern}/ within {timeout}s; log since mark:\n{tail}")
+        if advance:
+            self.offset = m.end()
+        return m.group(0)
 
     def stop(self) -> None:
         pass
