@@ -93,6 +93,7 @@ uint32_t fs_crc32(uint32_t crc, ConstByteSpan data) {
 void Fs::reset_sector(uint32_t i) {
   uint16_t order = sec_[i].order;
   sec_[i] = FsSector{};
+  sec_[i].state = kStateFree;
   sec_[i].order = order;
 }
 
