@@ -127,7 +127,8 @@ mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* r
   } else {
     selector_.t = &tcp_;
   }
-  mos::mqtt::Config c;
+  mqtt_cfg_ = mos::mqtt::Config{};
+  mos::mqtt::Config& c = mqtt_cfg_;
   c.host = host;
   c.port = port;
   c.client_id = client_id_;
@@ -143,7 +144,7 @@ mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* r
   c.keep_alive_s = static_cast<uint16_t>(s.keep_alive_s > 65535 ? 65535 : s.keep_alive_s);
   c.reconnect_timeout_min_s = s.reconnect_timeout_min_s;
   c.reconnect_timeout_max_s = s.reconnect_timeout_max_s;
-  mos::Status st = session_.start(c, handler, handler_ctx);
+  mos::Status st = session_.start(mqtt_cfg_, handler, handler_ctx);
   if (st != mos::Status::kOk) {
     MOS_LOGE("mqtt: cannot start the session (%s): check mqtt.client_id, mqtt.keep_alive and "
              "mqtt.reconnect_timeout_min/max", mos::to_string(st));

@@ -104,6 +104,7 @@ class MqttLink {
   char will_topic_[128] = "";
   char will_message_[256] = "";
   char ciphers_[256] = "";
+  mos::mqtt::Config mqtt_cfg_;  // the session keeps a reference to it
   Selector selector_;
   uint8_t rx_[MOS_MQTT_MAX_PACKET];
   uint8_t tx_[MOS_MQTT_MAX_PACKET];
