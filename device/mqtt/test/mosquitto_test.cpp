@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "mos/log.h"
 #include "mos/mqtt/session.h"
 #include "mos/net/poll_waiter.h"
 #include "mos/net/tcp_transport.h"
@@ -47,10 +48,13 @@ class Broker {
     if (::mkdtemp(tmpl) == nullptr) return false;
     dir_ = tmpl;
     port_ = free_port();
+    closed_port_ = free_port();
+    // A second listener that refuses anonymous clients (CONNACK 5).
     std::ofstream conf(dir_ + "/mosquitto.conf");
-    conf << "listener " << port_ << " 127.0.0.1\n"
-         << "allow_anonymous true\npersistence false\nuser root\n"
-         << "log_dest file " << dir_ << "/mosquitto.log\nlog_type all\n";
+    conf << "per_listener_settings true\npersistence false\nuser root\n"
+         << "log_dest file " << dir_ << "/mosquitto.log\nlog_type all\n"
+         << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
+         << "listener " << closed_port_ << " 127.0.0.1\nallow_anonymous false\n";
     conf.close();
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -91,10 +95,12 @@ class Broker {
     return s.str();
   }
   uint16_t port() const { return port_; }
+  uint16_t closed_port() const { return closed_port_; }
 
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t closed_port_ = 0;
   std::string dir_;
 };
 
@@ -329,6 +335,33 @@ TEST_F(MosquittoTest, ReconnectsAfterTheBrokerDropsTheConnection) {
   // a comes back after its back-off and re-subscribes.
   ASSERT_TRUE(run({&a}, [&] { return a.connects == 2 && a.granted.size() == 2; }, 5000))
       << broker_->log();
+  a.session.stop();
+}
+
+TEST_F(MosquittoTest, RefusalIsLoggedByNameAndRetriedWithBackoff) {
+  std::vector<std::string> lines;
+  set_log_sink(
+      [](LogLevel, std::string_view line, void* ctx) {
+        static_cast<std::vector<std::string>*>(ctx)->emplace_back(line);
+      },
+      &lines);
+  Client a;
+  Config cfg = config("mos-e2e-refused");
+  cfg.port = broker_->closed_port();  // allow_anonymous false
+  ASSERT_EQ(a.start(cfg), Status::kOk);
+  auto refusals = [&] {
+    size_t n = 0;
+    for (const std::string& l : lines) {
+      n += l.find("MQTT connection refused: not authorized (CONNACK 5)") != std::string::npos;
+    }
+    return n;
+  };
+  // First attempt at once, the second after 1 s +- 10 %, the third 2 s later.
+  bool two = run({&a}, [&] { return refusals() >= 2; }, 2500);
+  set_log_sink(nullptr, nullptr);
+  EXPECT_TRUE(two) << broker_->log();
+  EXPECT_EQ(a.connects, 0);
+  EXPECT_LT(refusals(), 3u) << "retried faster than the back-off";
   a.session.stop();
 }
 
