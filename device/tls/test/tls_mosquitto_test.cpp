@@ -19,8 +19,7 @@ using testing::SystemWallClock;
 using testing::TempDir;
 
 struct World {
-  TempDir dir;
-  Pki pki{dir.path()};
+  TempDir dir;  // the broker's config and log
   CertFiles ca, server, client_ec, client_ec_sec1, client_rsa, client_rsa_pkcs8, rogue_ca, rogue_client, expired,
       future;
   std::unique_ptr<Mosquitto> broker;
@@ -31,17 +30,28 @@ class TlsMosquitto : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     g = new World;
-    g->ca = g->pki.ca("mos-test-ca", "ec");
-    g->server = g->pki.leaf("broker", g->ca, "ec", "DNS:localhost,IP:127.0.0.1");
-    g->client_ec = g->pki.leaf("dev-ec", g->ca, "ec");
-    g->client_ec_sec1 = g->pki.leaf("dev-ec-sec1", g->ca, "ec", "", "sec1");
-    g->client_rsa = g->pki.leaf("dev-rsa", g->ca, "rsa", "", "pkcs1");
-    g->client_rsa_pkcs8 = g->pki.leaf("dev-rsa8", g->ca, "rsa", "", "pkcs8");
-    g->rogue_ca = g->pki.ca("rogue-ca", "rsa");
-    g->rogue_client = g->pki.leaf("dev-rogue", g->rogue_ca, "ec");
-    g->expired = g->pki.leaf_dated("broker-expired", g->ca, "20200101000000Z", "20210101000000Z",
-                                   "DNS:localhost");
-    g->future = g->pki.leaf_dated("broker-future", g->ca, "20900101000000Z", "20910101000000Z", "DNS:localhost");
+    Pki pki = testing::cached_pki("mosquitto-v1", [](Pki& p) {
+      CertFiles ca = p.ca("mos-test-ca", "ec");
+      p.leaf("broker", ca, "ec", "DNS:localhost,IP:127.0.0.1");
+      p.leaf("dev-ec", ca, "ec");
+      p.leaf("dev-ec-sec1", ca, "ec", "", "sec1");
+      p.leaf("dev-rsa", ca, "rsa", "", "pkcs1");
+      p.leaf("dev-rsa8", ca, "rsa", "", "pkcs8");
+      CertFiles rogue = p.ca("rogue-ca", "rsa");
+      p.leaf("dev-rogue", rogue, "ec");
+      p.leaf_dated("broker-expired", ca, "20200101000000Z", "20210101000000Z", "DNS:localhost");
+      p.leaf_dated("broker-future", ca, "20900101000000Z", "20910101000000Z", "DNS:localhost");
+    });
+    g->ca = pki.files("mos-test-ca");
+    g->server = pki.files("broker");
+    g->client_ec = pki.files("dev-ec");
+    g->client_ec_sec1 = pki.files("dev-ec-sec1");
+    g->client_rsa = pki.files("dev-rsa");
+    g->client_rsa_pkcs8 = pki.files("dev-rsa8");
+    g->rogue_ca = pki.files("rogue-ca");
+    g->rogue_client = pki.files("dev-rogue");
+    g->expired = pki.files("broker-expired");
+    g->future = pki.files("broker-future");
     g->broker = std::make_unique<Mosquitto>(g->dir.path(), g->ca, g->server);
     ASSERT_TRUE(g->broker->start()) << g->broker->log();
   }

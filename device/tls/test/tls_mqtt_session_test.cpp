@@ -56,11 +56,16 @@ class TlsMqttSession : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir;
-    testing::Pki pki(dir_->path());
-    ca_ = pki.ca("ca", "ec");
-    server_ = pki.leaf("broker", ca_, "ec", "DNS:localhost,IP:127.0.0.1");
-    device_ = pki.leaf("device-1", ca_, "rsa", "", "pkcs1");
-    rogue_ca_ = pki.ca("rogue", "ec");
+    testing::Pki pki = testing::cached_pki("session-v1", [](testing::Pki& p) {
+      testing::CertFiles ca = p.ca("ca", "ec");
+      p.leaf("broker", ca, "ec", "DNS:localhost,IP:127.0.0.1");
+      p.leaf("device-1", ca, "rsa", "", "pkcs1");
+      p.ca("rogue", "ec");
+    });
+    ca_ = pki.files("ca");
+    server_ = pki.files("broker");
+    device_ = pki.files("device-1");
+    rogue_ca_ = pki.files("rogue");
     broker_ = new testing::Mosquitto(dir_->path(), ca_, server_);
     ASSERT_TRUE(broker_->start()) << broker_->log();
   }

@@ -7,7 +7,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +107,29 @@ CertFiles Pki::leaf_dated(const std::string& name, const CertFiles& ca, const st
   run("openssl ca -batch -notext -config '" + db + "/ca.cnf' -cert '" + ca.cert + "' -keyfile '" + ca.key +
       "' -startdate " + start + " -enddate " + end + " -in '" + csr + "' -out '" + f.cert + "'");
   return f;
+}
+
+Pki cached_pki(const std::string& tag, const std::function<void(Pki&)>& make) {
+#ifdef MOS_TLS_TEST_CACHE
+  std::string base = MOS_TLS_TEST_CACHE;
+#else
+  std::string base = "/tmp/mos-tls-test-cache";
+#endif
+  run("mkdir -p '" + base + "'");
+  std::string dir = base + "/" + tag;
+  int lock = ::open((dir + ".lock").c_str(), O_CREAT | O_RDWR, 0600);
+  ::flock(lock, LOCK_EX);
+  struct stat st {};
+  bool fresh = ::stat((dir + "/done").c_str(), &st) == 0 && ::time(nullptr) - st.st_mtime < 12 * 3600;
+  if (!fresh) {
+    run("rm -rf '" + dir + "' && mkdir -p '" + dir + "'");
+    Pki pki(dir);
+    make(pki);
+    std::ofstream(dir + "/done") << "ok\n";
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  return Pki(dir);
 }
 
 Mosquitto::Mosquitto(const std::string& dir, const CertFiles& ca, const CertFiles& server, const std::string& extra)

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <string>
 
 #include "mos/hal.h"
@@ -46,11 +47,18 @@ class Pki {
   CertFiles leaf_dated(const std::string& name, const CertFiles& ca, const std::string& start,
                        const std::string& end, const std::string& san);
   const std::string& dir() const { return dir_; }
+  // The files leaf()/ca() made under `name`.
+  CertFiles files(const std::string& name) const { return {dir_ + "/" + name + ".pem", dir_ + "/" + name + ".key"}; }
 
  private:
   void key(const std::string& path, const std::string& kind, const std::string& format);
   std::string dir_;
 };
+
+// Certificates shared by every test process of one build tree: ctest runs
+// each test case in its own process, and RSA key generation is slow. `make`
+// runs once under a file lock; its files are reused for 12 hours.
+Pki cached_pki(const std::string& tag, const std::function<void(Pki&)>& make);
 
 // Mosquitto with one mTLS listener (require_certificate,
 // use_identity_as_username, tls_version tlsv1.2).

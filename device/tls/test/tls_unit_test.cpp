@@ -103,14 +103,20 @@ TEST(TrustAnchors, ReportsWhenStorageIsTooSmall) {
 class Identity : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir;
-    testing::Pki pki(dir_->path());
-    ca_ = new testing::CertFiles(pki.ca("ca", "ec"));
-    ec8_ = new testing::CertFiles(pki.leaf("ec8", *ca_, "ec", "", "pkcs8"));
-    ec1_ = new testing::CertFiles(pki.leaf("ec1", *ca_, "ec", "", "sec1"));
-    rsa1_ = new testing::CertFiles(pki.leaf("rsa1", *ca_, "rsa", "", "pkcs1"));
-    rsa8_ = new testing::CertFiles(pki.leaf("rsa8", *ca_, "rsa", "", "pkcs8"));
-    server_ = new testing::CertFiles(pki.leaf("server", *ca_, "ec", "DNS:localhost"));
+    testing::Pki pki = testing::cached_pki("unit-v1", [](testing::Pki& p) {
+      testing::CertFiles ca = p.ca("ca", "ec");
+      p.leaf("ec8", ca, "ec", "", "pkcs8");
+      p.leaf("ec1", ca, "ec", "", "sec1");
+      p.leaf("rsa1", ca, "rsa", "", "pkcs1");
+      p.leaf("rsa8", ca, "rsa", "", "pkcs8");
+      p.leaf("server", ca, "ec", "DNS:localhost");
+    });
+    ca_ = new testing::CertFiles(pki.files("ca"));
+    ec8_ = new testing::CertFiles(pki.files("ec8"));
+    ec1_ = new testing::CertFiles(pki.files("ec1"));
+    rsa1_ = new testing::CertFiles(pki.files("rsa1"));
+    rsa8_ = new testing::CertFiles(pki.files("rsa8"));
+    server_ = new testing::CertFiles(pki.files("server"));
   }
   static void TearDownTestSuite() {
     delete ca_;
@@ -119,12 +125,9 @@ class Identity : public ::testing::Test {
     delete rsa1_;
     delete rsa8_;
     delete server_;
-    delete dir_;
   }
-  static testing::TempDir* dir_;
   static testing::CertFiles *ca_, *ec8_, *ec1_, *rsa1_, *rsa8_, *server_;
 };
-testing::TempDir* Identity::dir_;
 testing::CertFiles *Identity::ca_, *Identity::ec8_, *Identity::ec1_, *Identity::rsa1_, *Identity::rsa8_,
     *Identity::server_;
 
