@@ -1,2 +1,6 @@
 # Extra libraries of the `mos` CLI commands (included by CMakeLists.txt here).
 target_link_libraries(mos_cli_commands PUBLIC mos_rpcclient)
+# `mos sim start` runs the board next to the mos binary: build it with mos.
+if(TARGET mos_sim_firmware_c_mqtt)
+  add_dependencies(mos_cli_commands mos_sim_firmware_c_mqtt)
+endif()

@@ -1,0 +1,422 @@
+// Virtual boards (ARCHITECTURE.md "The virtual board"):
+//   mos sim start [--name N] [--ap SSID:PASS]... [--flash-size S] [--firmware F]
+//   mos sim list
+//   mos sim stop N
+//   mos sim gpio N [PIN]
+//   mos sim press N PIN [--ms M]
+// Boards live in $MOS_SIM_DIR (default .mos/sim), one directory per board:
+//   flash.bin    the flash image (kept across stop/start)
+//   board.json   name, pid, pty, status, mac, device_id, flash_size, aps, boot
+//   console.log  the console log (what UART0 printed)
+//   gpio.json    pin levels, rewritten atomically on every change
+//   ctl.sock     control socket (press a button, read pins live)
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli.h"
+#include "sim_boards.h"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace mos::cli {
+
+std::string sim_root(const std::string& override_dir) {
+  if (!override_dir.empty()) return override_dir;
+  const char* env = std::getenv("MOS_SIM_DIR");
+  return env != nullptr && *env != '\0' ? env : ".mos/sim";
+}
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool valid_name(const std::string& n) {
+  if (n.empty() || n.size() > 32) return false;
+  for (char c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+// A pid is this board's process only if it runs in the board's directory
+// (the board chdirs there), so a recycled pid is never taken for the board.
+bool board_alive(int pid, const fs::path& dir) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  std::error_code ec;
+  fs::path cwd = fs::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec);
+  if (ec) return true;  // cannot tell (another user): trust the pid
+  return fs::equivalent(cwd, dir, ec);
+}
+
+}  // namespace
+
+std::vector<SimBoard> sim_boards(const std::string& root_dir) {
+  std::vector<SimBoard> out;
+  std::error_code ec;
+  fs::path root = sim_root(root_dir);
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    fs::path bj = entry.path() / "board.json";
+    if (!fs::exists(bj, ec)) continue;
+    SimBoard b;
+    b.dir = fs::absolute(entry.path()).string();
+    b.name = entry.path().filename().string();
+    try {
+      Json j = Json::parse(read_text(bj));
+      b.name = j.value("name", b.name);
+      b.pid = j.value("pid", 0);
+      b.pty = j.value("pty", "");
+      b.device_id = j.value("device_id", "");
+      b.firmware = j.value("firmware", "");
+      b.flash_size = j.value("flash_size", 0u);
+      for (const auto& a : j.value("aps", Json::array())) b.aps.push_back(a.get<std::string>());
+      std::string status = j.value("status", "");
+      b.running = status != "stopped" && board_alive(b.pid, entry.path());
+    } catch (const std::exception&) {
+      b.running = false;
+    }
+    out.push_back(b);
+  }
+  std::sort(out.begin(), out.end(), [](const SimBoard& a, const SimBoard& b) { return a.name < b.name; });
+  return out;
+}
+
+namespace {
+
+struct SimOpts {
+  std::string dir;  // --dir: where boards live (default $MOS_SIM_DIR or .mos/sim)
+  std::string name = "board";
+  std::vector<std::string> aps;
+  std::string flash_size;
+  std::string firmware;
+  int pin = -1;
+  int ms = 200;
+};
+SimOpts o;
+
+SimBoard find_board(const std::string& name) {
+  for (const SimBoard& b : sim_boards(o.dir)) {
+    if (b.name == name) return b;
+  }
+  throw UserError("no board named " + name + " in " + sim_root(o.dir),
+                  "see `mos sim list`, or start it with `mos sim start --name " + name + "`");
+}
+
+uint32_t parse_size(const std::string& s) {
+  size_t pos = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(s, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  std::string unit = s.substr(pos);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (pos == 0) unit = "?";
+  if (unit == "K" || unit == "KB") n <<= 10;
+  else if (unit == "M" || unit == "MB") n <<= 20;
+  else if (!unit.empty()) n = 0;
+  if (n == 0 || n % 4096 != 0 || n > (64ull << 20)) {
+    throw UserError("bad flash size " + s,
+                    "give a multiple of 4 KB up to 64M, e.g. --flash-size 4M (the NodeMCU's)");
+  }
+  return static_cast<uint32_t>(n);
+}
+
+std::string board_binary() {
+  if (!o.firmware.empty()) {
+    if (access(o.firmware.c_str(), X_OK) != 0) {
+      throw UserError("firmware " + o.firmware + " is not an executable board",
+                      "pass a mos_sim_firmware() build output, e.g. build/default/tools/mos/mos-sim-board");
+    }
+    return o.firmware;
+  }
+  const char* env = std::getenv("MOS_SIM_BOARD");
+  if (env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  fs::path next = self.parent_path() / "mos-sim-board";
+  if (!ec && access(next.c_str(), X_OK) == 0) return next.string();
+  throw UserError("the board firmware mos-sim-board is not next to mos (" + next.string() + ")",
+                  "build it: cmake --build --preset default --target mos_sim_firmware_c_mqtt "
+                  "(or pass --firmware PATH)");
+}
+
+std::string tail(const fs::path& p, size_t lines) {
+  std::string text = read_text(p);
+  size_t pos = text.size();
+  for (size_t n = 0; n <= lines && pos > 0; ++n) {
+    size_t nl = text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) return text;
+    pos = nl;
+  }
+  return text.substr(pos + 1);
+}
+
+void start() {
+  if (!valid_name(o.name)) {
+    throw UserError("bad board name '" + o.name + "'", "use 1-32 letters, digits, '-' or '_'");
+  }
+  fs::path dir = fs::path(sim_root(o.dir)) / o.name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError("cannot create " + dir.string() + ": " + ec.message(), "");
+  dir = fs::absolute(dir);
+
+  std::vector<std::string> aps = o.aps;
+  uint32_t flash_size = 0;
+  for (const SimBoard& b : sim_boards(o.dir)) {
+    if (b.name != o.name) continue;
+    if (b.running) {
+      throw UserError("board " + o.name + " is already running (pid " + std::to_string(b.pid) +
+                          ", UART0 " + b.pty + ")",
+                      "use it, or stop it first with `mos sim stop " + o.name + "`");
+    }
+    if (aps.empty()) aps = b.aps;  // a restarted board keeps its surroundings
+  }
+  if (!o.flash_size.empty()) {
+    flash_size = parse_size(o.flash_size);
+  } else if (fs::exists(dir / "flash.bin", ec)) {
+    flash_size = static_cast<uint32_t>(fs::file_size(dir / "flash.bin", ec));
+  } else {
+    flash_size = 4u << 20;
+  }
+  const std::string bin = board_binary();
+
+  std::vector<std::string> args = {bin, "--name", o.name, "--dir", dir.string(), "--flash-size",
+                                   std::to_string(flash_size)};
+  for (const std::string& a : aps) {
+    args.push_back("--ap");
+    args.push_back(a);
+  }
+  fs::remove(dir / "board.json", ec);
+  const fs::path log = dir / "console.log";
+
+  pid_t pid = fork();
+  if (pid < 0) throw UserError(std::string("fork: ") + std::strerror(errno), "");
+  if (pid == 0) {
+    // The board outlives this command: its own session, no terminal, its
+    // output appended to console.log.
+    setsid();
+    int null = open("/dev/null", O_RDONLY);
+    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (null >= 0) dup2(null, 0);
+    if (out >= 0) {
+      dup2(out, 1);
+      dup2(out, 2);
+    }
+    std::vector<char*> av;
+    for (std::string& a : args) av.push_back(a.data());
+    av.push_back(nullptr);
+    execv(bin.c_str(), av.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", bin.c_str(), std::strerror(errno));
+    _exit(127);
+  }
+
+  // Ready when it has written board.json (its UART0 exists then).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      throw UserError("board " + o.name + " failed to start; its log says:\n" + tail(log, 8),
+                      "fix what it says (e.g. --flash-size to match the existing flash.bin)");
+    }
+    for (const SimBoard& b : sim_boards(o.dir)) {
+      if (b.name == o.name && b.pid == pid && !b.pty.empty()) {
+        std::printf("board %s running (pid %d): UART0 on %s\n", b.name.c_str(), pid, b.pty.c_str());
+        std::printf("  device.id %s, flash %u KB, firmware %s, state in %s\n", b.device_id.c_str(),
+                    static_cast<unsigned>(b.flash_size / 1024), b.firmware.c_str(), dir.c_str());
+        std::printf("  talk to it: mos --port %s console   (or picocom %s)\n", b.pty.c_str(),
+                    b.pty.c_str());
+        return;
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      throw UserError("board " + o.name + " did not come up within 10 s; its log says:\n" + tail(log, 8), "");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void list() {
+  auto boards = sim_boards(o.dir);
+  if (boards.empty()) {
+    std::printf("no boards in %s: start one with `mos sim start --name NAME --ap SSID:PASS`\n",
+                sim_root(o.dir).c_str());
+    return;
+  }
+  std::printf("%-16s %-8s %-8s %-14s %-16s %s\n", "NAME", "STATUS", "PID", "PORT", "DEVICE ID",
+              "FIRMWARE");
+  for (const SimBoard& b : boards) {
+    std::printf("%-16s %-8s %-8s %-14s %-16s %s\n", b.name.c_str(), b.running ? "running" : "stopped",
+                b.running ? std::to_string(b.pid).c_str() : "-", b.running ? b.pty.c_str() : "-",
+                b.device_id.c_str(), b.firmware.c_str());
+  }
+}
+
+void stop() {
+  SimBoard b = find_board(o.name);
+  if (!b.running) {
+    std::printf("board %s is not running\n", b.name.c_str());
+    return;
+  }
+  kill(b.pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (kill(b.pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (kill(b.pid, 0) == 0) {
+    kill(b.pid, SIGKILL);  // power cut: the flash image keeps what was written
+    std::printf("board %s did not stop in 5 s: killed\n", b.name.c_str());
+  } else {
+    std::printf("board %s stopped (flash kept in %s/flash.bin)\n", b.name.c_str(), b.dir.c_str());
+  }
+}
+
+// One request line to the board's control socket, one reply line back.
+std::string control(const SimBoard& b, const std::string& request) {
+  if (!b.running) {
+    throw UserError("board " + b.name + " is not running", "start it with `mos sim start --name " + b.name + "`");
+  }
+  std::string path = b.dir + "/ctl.sock";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  int dirfd = -1;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    // sun_path holds 108 bytes: reach a deep directory through /proc.
+    dirfd = open(b.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    path = "/proc/self/fd/" + std::to_string(dirfd) + "/ctl.sock";
+  }
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (dirfd >= 0) close(dirfd);
+  if (!ok) {
+    if (fd >= 0) close(fd);
+    throw UserError("cannot reach board " + b.name + " at " + b.dir + "/ctl.sock: " + std::strerror(errno),
+                    "check `mos sim list`; restart it with `mos sim stop " + b.name + "` and `mos sim start --name " + b.name + "`");
+  }
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string line = request + "\n";
+  (void)!write(fd, line.data(), line.size());
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) reply.append(buf, static_cast<size_t>(n));
+  close(fd);
+  while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
+  if (reply.rfind("error: ", 0) == 0) throw UserError("board " + b.name + ": " + reply.substr(7), "");
+  if (reply.empty()) throw UserError("board " + b.name + " did not answer on its control socket", "");
+  return reply;
+}
+
+const char* pin_role(int pin) {
+  if (pin == 2) return ", blue LED, active low";
+  if (pin == 0) return ", FLASH button";
+  return "";
+}
+
+void gpio() {
+  SimBoard b = find_board(o.name);
+  std::string text;
+  if (b.running) {
+    text = control(b, "gpio");
+  } else {
+    text = read_text(fs::path(b.dir) / "gpio.json");
+    std::fprintf(stderr, "board %s is stopped: pin levels as it left them\n", b.name.c_str());
+  }
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const std::exception&) {
+    throw UserError("board " + b.name + " has no readable pin state", "start it: `mos sim start --name " + b.name + "`");
+  }
+  const Json& pins = j.at("pins");
+  auto print_pin = [&](const std::string& key) {
+    const Json& p = pins.at(key);
+    int pin = std::stoi(key);
+    int level = p.value("level", 0);
+    std::string extra = pin == 2 ? (level ? ", LED off" : ", LED on") : "";
+    if (p.value("driven", false)) extra += ", held low from outside";
+    std::printf("GPIO%d (%s%s%s): %d\n", pin, p.value("mode", "?").c_str(), pin_role(pin), extra.c_str(),
+                level);
+  };
+  if (o.pin >= 0) {
+    std::string key = std::to_string(o.pin);
+    if (!pins.contains(key)) {
+      throw UserError("GPIO" + key + " does not exist on the board",
+                      "pins are 0..16 except 6..11 (wired to the flash chip)");
+    }
+    print_pin(key);
+    return;
+  }
+  std::vector<int> order;
+  for (auto it = pins.begin(); it != pins.end(); ++it) order.push_back(std::stoi(it.key()));
+  std::sort(order.begin(), order.end());
+  for (int pin : order) print_pin(std::to_string(pin));
+}
+
+void press() {
+  SimBoard b = find_board(o.name);
+  control(b, "press " + std::to_string(o.pin) + " " + std::to_string(o.ms));
+  std::printf("pressed GPIO%d on %s for %d ms\n", o.pin, b.name.c_str(), o.ms);
+}
+
+Registration reg{"sim", [](CLI::App& app) {
+  CLI::App* sim = app.add_subcommand("sim", "Virtual NodeMCU boards: start, list, stop, read pins, press buttons");
+  sim->require_subcommand(1);
+  sim->fallthrough();
+  sim->add_option("--dir", o.dir, "Where boards keep their state (default $MOS_SIM_DIR or .mos/sim)");
+
+  CLI::App* s = sim->add_subcommand("start", "Start a board in the background and print its serial port");
+  s->add_option("--name", o.name, "Board name (its MAC and device.id derive from it)")->capture_default_str();
+  s->add_option("--ap", o.aps, "An access point around the board, SSID:PASS (repeatable; SSID alone = open)");
+  s->add_option("--flash-size", o.flash_size, "Flash size, e.g. 4M (default: the existing image's, else 4M)");
+  s->add_option("--firmware", o.firmware, "Board executable (default: mos-sim-board next to mos)");
+  s->callback(start);
+
+  sim->add_subcommand("list", "List boards with their status and serial port")->callback(list);
+
+  CLI::App* st = sim->add_subcommand("stop", "Stop a board (its flash is kept)");
+  st->add_option("name", o.name, "Board name")->required();
+  st->callback(stop);
+
+  CLI::App* g = sim->add_subcommand("gpio", "Print pin levels (1 = HIGH)");
+  g->add_option("name", o.name, "Board name")->required();
+  g->add_option("pin", o.pin, "Only this pin");
+  g->callback(gpio);
+
+  CLI::App* p = sim->add_subcommand("press", "Press a button: hold a pin LOW for a while");
+  p->add_option("name", o.name, "Board name")->required();
+  p->add_option("pin", o.pin, "Pin (the FLASH button is 0)")->required();
+  p->add_option("--ms", o.ms, "How long to hold it, ms")->capture_default_str()->check(CLI::Range(1, 600000));
+  p->callback(press);
+}};
+
+}  // namespace
+}  // namespace mos::cli
