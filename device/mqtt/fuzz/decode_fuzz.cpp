@@ -15,7 +15,7 @@ bool inside(const uint8_t* lo, const uint8_t* hi, const void* p, size_t n) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mos::mqtt;
-  // The first byte picks the receive limit, so kNoSpace paths are reached too.
+  // The first byte picks the receive limit, so the over-the-limit path is reached too.
   if (size == 0) return 0;
   const size_t limit = data[0] < 128 ? 16u + data[0] * 8u : 1u << 20;
   const uint8_t* p = data + 1;

@@ -294,10 +294,9 @@ Status decode(ConstByteSpan in, size_t max_packet, Packet* out) {
     if (i == 5) return malformed(out, "remaining length longer than 4 bytes");
   }
   out->length = i + remaining;
-  if (out->length > max_packet) {
-    out->error = "packet larger than the receive buffer";
-    return Status::kNoSpace;
-  }
+  // Over the receiver's limit is malformed for it, and known from the fixed
+  // header alone: the packet need not be buffered to be refused.
+  if (out->length > max_packet) return malformed(out, "packet larger than the receive buffer");
   if (in.size() < out->length) return Status::kNeedMore;
   out->type = static_cast<PacketType>(type);
   Reader r{in.data() + i, in.data() + out->length};

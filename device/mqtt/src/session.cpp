@@ -17,8 +17,9 @@ uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1])
 size_t record_size(const uint8_t* p) { return kRecordHeader + rd16(p + 2); }
 
 Connect connect_packet(const Config& c) {
-  return Connect{c.client_id,   c.user,        as_bytes(c.pass),  c.will_topic,   as_bytes(c.will_message),
-                 c.will_qos,    c.will_retain, c.clean_session,   c.keep_alive_s};
+  return Connect{c.client_id,  c.user,        as_bytes(c.pass),
+                 c.will_topic, as_bytes(c.will_message), c.will_qos,
+                 c.will_retain, c.clean_session, c.keep_alive_s};
 }
 
 }  // namespace
@@ -27,6 +28,7 @@ Session::Session(Transport& transport, const Clock& clock, Random& random, const
     : transport_(transport), clock_(clock), random_(random), buf_(buffers) {}
 
 Status Session::start(const Config& config, EventHandler handler, void* ctx) {
+  if (state_ != State::kStopped) return Status::kBusy;
   Connect c = connect_packet(config);
   size_t n = size(c);
   if (n == 0 || config.host.empty() || config.reconnect_timeout_min_s == 0 ||
@@ -45,7 +47,8 @@ Status Session::start(const Config& config, EventHandler handler, void* ctx) {
 }
 
 void Session::stop() {
-  if (state_ == State::kConnected && encode_empty(PacketType::kDisconnect, tx_free()) == Status::kOk) {
+  if (state_ == State::kConnected &&
+      encode_empty(PacketType::kDisconnect, tx_free()) == Status::kOk) {
     tx_len_ += kEmptyPacketSize;
     (void)flush();
   }
@@ -90,7 +93,8 @@ void Session::drop(const char* reason) {
     // Back-off doubling from reconnect_timeout_min to _max, ±10 % jitter so
     // a fleet that lost its broker together does not return together.
     // 32-bit arithmetic only: a Cortex-M4 divides those in one instruction.
-    const uint32_t delay = backoff_ms_ - backoff_ms_ / 10 + random_.next_u32() % (backoff_ms_ / 5 + 1);
+    const uint32_t delay =
+        backoff_ms_ - backoff_ms_ / 10 + random_.next_u32() % (backoff_ms_ / 5 + 1);
     deadline_ms_ = clock_.now_ms() + delay;
     uint32_t max_ms = cfg_->reconnect_timeout_max_s * 1000;
     backoff_ms_ = backoff_ms_ >= max_ms / 2 ? max_ms : backoff_ms_ * 2;

@@ -440,13 +440,14 @@ TEST(MqttDecode, EveryTruncationNeedsMore) {
 TEST(MqttDecode, PacketOverTheLimitIsRefusedFromItsHeader) {
   Packet p;
   // 200-byte PUBLISH announced; only its first bytes arrived.
-  EXPECT_EQ(dec(std::string("\x30\xc8\x01\x00", 4), &p, 128), Status::kNoSpace);
+  EXPECT_EQ(dec(std::string("\x30\xc8\x01\x00", 4), &p, 128), Status::kMalformed);
   EXPECT_EQ(p.length, 203u);
-  EXPECT_EQ(dec(std::string("\x30\xff\xff\xff\x7f", 5), &p, 1024), Status::kNoSpace);
+  EXPECT_STREQ(p.error, "packet larger than the receive buffer");
+  EXPECT_EQ(dec(std::string("\x30\xff\xff\xff\x7f", 5), &p, 1024), Status::kMalformed);
   EXPECT_EQ(p.length, 5u + kMaxRemainingLength);
   // Exactly at the limit is fine.
   EXPECT_EQ(dec(std::string("\x30\x03\x00\x01t", 5), &p, 5), Status::kOk);
-  EXPECT_EQ(dec(std::string("\x30\x03\x00\x01t", 5), &p, 4), Status::kNoSpace);
+  EXPECT_EQ(dec(std::string("\x30\x03\x00\x01t", 5), &p, 4), Status::kMalformed);
 }
 
 TEST(MqttDecode, RoundTripsWhatItEncodes) {

@@ -171,6 +171,10 @@ TEST_F(SessionTest, RejectsBadConfig) {
   std::string long_id(600, 'x');
   c.client_id = long_id;  // CONNECT larger than the 512-byte tx buffer
   EXPECT_EQ(s.start(c, handler, this), Status::kNoSpace);
+  start();
+  EXPECT_EQ(s.start(cfg, handler, this), Status::kBusy);
+  s.stop();
+  EXPECT_EQ(s.start(cfg, handler, this), Status::kOk);
 }
 
 TEST_F(SessionTest, KeepAlivePingAndPingrespTimeout) {

@@ -37,8 +37,8 @@ void TcpTransport::fail(const char* what, int err) const {
 Status TcpTransport::connect(std::string_view host, uint16_t port) {
   close();
   error_[0] = '\0';
-  std::snprintf(peer_, sizeof(peer_), "%.*s:%u", static_cast<int>(host.size() > 64 ? 64 : host.size()),
-                host.data(), static_cast<unsigned>(port));
+  const int shown = static_cast<int>(host.size() > 64 ? 64 : host.size());
+  std::snprintf(peer_, sizeof(peer_), "%.*s:%u", shown, host.data(), static_cast<unsigned>(port));
   char name[256];
   if (host.empty() || host.size() >= sizeof(name)) {
     std::snprintf(error_, sizeof(error_), "connect to %s: bad host name", peer_);
@@ -57,8 +57,9 @@ Status TcpTransport::connect(std::string_view host, uint16_t port) {
   addrinfo* list = nullptr;
   int rc = getaddrinfo(name, service, &hints, &list);
   if (rc != 0) {
-    std::snprintf(error_, sizeof(error_), "resolve %s: %s (use an IP address or a name in /etc/hosts)",
-                  peer_, gai_strerror(rc));
+    std::snprintf(error_, sizeof(error_),
+                  "resolve %s: %s (use an IP address or a name in /etc/hosts)", peer_,
+                  gai_strerror(rc));
     state_ = State::kFailed;
     return Status::kNotFound;
   }
@@ -71,7 +72,8 @@ Status TcpTransport::connect(std::string_view host, uint16_t port) {
       break;
     }
   }
-  fd_ = ::socket(pick->ai_family, pick->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, pick->ai_protocol);
+  fd_ = ::socket(pick->ai_family, pick->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                 pick->ai_protocol);
   if (fd_ < 0) {
     int err = errno;
     freeaddrinfo(list);

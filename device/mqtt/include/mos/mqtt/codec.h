@@ -8,10 +8,9 @@
 //
 // Encoding: size(msg) gives the exact packet length (0 when a field is out of
 // range); encode(msg, out) writes exactly that many bytes at out's start.
-// Decoding: decode() returns kOk, kNeedMore (a valid prefix), kMalformed, or
-// kNoSpace (the fixed header announces a packet larger than the caller's
-// limit). Views in a decoded Packet point into the input and are valid as long
-// as the input bytes are.
+// Decoding: decode() returns kOk, kNeedMore (a valid prefix) or kMalformed
+// (with a reason). Views in a decoded Packet point into the input and are
+// valid as long as the input bytes are.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -124,13 +123,13 @@ struct Packet {
   Publish publish;          // kPublish
   uint16_t packet_id = 0;   // kPublish (qos > 0), kPuback..kPubcomp, kSuback, kUnsuback
   ConstByteSpan return_codes;  // kSuback: one per requested filter
-  const char* error = "";   // why, after kMalformed or kNoSpace
+  const char* error = "";   // why, after kMalformed
 };
 
-// Decodes the packet at the start of `in`. Packets whose whole length exceeds
-// max_packet yield kNoSpace as soon as the fixed header is complete (length
-// set), so a receiver can drop them before buffering. Packet types a server
-// never sends (CONNECT, SUBSCRIBE, ...) are kMalformed.
+// Decodes the packet at the start of `in`. A packet whose whole length exceeds
+// max_packet is kMalformed as soon as its fixed header is complete (length
+// set), so a receiver can drop it before buffering. Packet types a server
+// never sends (CONNECT, SUBSCRIBE, ...) are kMalformed too.
 Status decode(ConstByteSpan in, size_t max_packet, Packet* out);
 
 // §1.5.3 / §4.7: well-formed UTF-8 without U+0000, at least one byte, no

@@ -84,8 +84,8 @@ class Session : public Poller {
   Session& operator=(const Session&) = delete;
 
   // Checks the config (kept by pointer: it must outlive the session) and
-  // connects on the next poll(). kInvalidArg for a bad
-  // field, kNoSpace when the CONNECT packet does not fit the tx buffer.
+  // connects on the next poll(). kInvalidArg for a bad field, kNoSpace when
+  // the CONNECT packet does not fit the tx buffer, kBusy unless stopped.
   Status start(const Config& config, EventHandler handler, void* ctx);
   // A temporary Config would dangle: refuse it at compile time.
   Status start(const Config&& config, EventHandler handler, void* ctx) = delete;
