@@ -421,23 +421,12 @@ void Board::mount_store() {
     MOS_LOGE("fs: flash of %u bytes is too small for the store", static_cast<unsigned>(flash_.size()));
     return;
   }
+  // A blank (erased) partition mounts as an empty store; only a store that
+  // cannot be read is formatted, which loses its files, so say so.
   Status s = fs_.mount();
-  if (s == Status::kOk && fs_.file_count() == 0) {
-    // A blank chip (or a store nothing was ever written to): format so the
-    // log has its sector headers.
-    bool blank = true;
-    uint8_t probe[16];
-    if (flash_.read(base, ByteSpan(probe, sizeof(probe))) == Status::kOk) {
-      for (uint8_t b : probe) blank = blank && b == 0xFF;
-    }
-    if (blank) {
-      MOS_LOGI("fs: blank flash, formatting %u KB at 0x%x", static_cast<unsigned>(size / 1024),
-               static_cast<unsigned>(base));
-      s = fs_.format();
-      if (s == Status::kOk) s = fs_.mount();
-    }
-  } else if (s != Status::kOk) {
-    MOS_LOGE("fs: mount failed (%s), formatting", to_string(s));
+  if (s != Status::kOk) {
+    MOS_LOGE("fs: mount failed (%s): formatting %u KB at 0x%x", to_string(s),
+             static_cast<unsigned>(size / 1024), static_cast<unsigned>(base));
     s = fs_.format();
     if (s == Status::kOk) s = fs_.mount();
   }

@@ -44,6 +44,14 @@ Mac mac_for_name(std::string_view board_name) {
     h ^= static_cast<uint8_t>(c);
     h *= 0x100000001b3ull;
   }
+  // FNV's last step only mixes the last character into the low bits; the
+  // splitmix64 finaliser spreads it over all of them, so "b1" and "b3" do
+  // not share the three bytes that name the device (esp8266_XXXXXX).
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
   Mac mac;
   mac.b[0] = static_cast<uint8_t>(((h >> 40) & 0xFCu) | 0x02u);
   for (int i = 1; i < 6; ++i) mac.b[i] = static_cast<uint8_t>(h >> (8 * (i - 1)));

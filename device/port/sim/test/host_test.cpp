@@ -26,6 +26,10 @@ TEST(Mac, StablePerNameLocallyAdministeredUnicast) {
     return std::string(s);
   }());
   EXPECT_NE(std::string(sa), std::string(sc));
+  // Names differing in one character differ in the last three bytes too
+  // (they make device.id).
+  Mac d = mac_for_name("board3");
+  EXPECT_FALSE(a.b[3] == d.b[3] && a.b[4] == d.b[4] && a.b[5] == d.b[5]);
   EXPECT_EQ(a.b[0] & 0x02, 0x02);  // locally administered
   EXPECT_EQ(a.b[0] & 0x01, 0x00);  // unicast
   EXPECT_EQ(std::string(sa).size(), 17u);
