@@ -128,7 +128,7 @@ struct Received {
 
 // One MQTT client: session, transport and what its handler saw.
 struct Client {
-  Client() : session(transport, clock, random, Buffers{rx, tx, inflight}) {}
+  Client() : session(transport, clock, random, mem.buffers()) {}
   static void handler(const Event& e, void* ctx) {
     auto* c = static_cast<Client*>(ctx);
     switch (e.type) {
@@ -152,9 +152,7 @@ struct Client {
   SteadyClock clock;
   HostRandom random;
   net::TcpTransport transport;
-  uint8_t rx[1024];
-  uint8_t tx[1024];
-  uint8_t inflight[1024];
+  StaticBuffers<> mem;
   Session session;
   Config config;
   int connects = 0;

@@ -42,6 +42,18 @@ struct Buffers {
   ByteSpan inflight;
 };
 
+// Storage for Buffers with compile-time sizes (defaults from mos/defaults.h),
+// e.g. a static or member `StaticBuffers<> mqtt_mem;` then
+// `Session s(transport, clock, random, mqtt_mem.buffers());`.
+template <size_t Rx = MOS_MQTT_MAX_PACKET, size_t Tx = MOS_MQTT_MAX_PACKET,
+          size_t Inflight = MOS_MQTT_MAX_PACKET>
+struct StaticBuffers {
+  uint8_t rx[Rx];
+  uint8_t tx[Tx];
+  uint8_t inflight[Inflight];
+  Buffers buffers() { return Buffers{rx, tx, inflight}; }
+};
+
 enum class EventType : uint8_t { kConnected, kDisconnected, kMessage, kPuback, kSubscribed };
 
 // The payload of each event is the member named after it.
