@@ -6,7 +6,6 @@
 //   mos console [--timeout S] [--until RE]                   the serial log
 //   mos ports                             candidate serial ports
 // The port comes from --port, then $MOS_PORT, else `auto`.
-#include <glob.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +19,10 @@
 
 #include "cli.h"
 #include "mos/rpcclient/ports.h"
+#if __has_include("sim_boards.h")
+#include "sim_boards.h"  // running virtual boards are serial ports too
+#define MOS_CLI_HAVE_SIM 1
+#endif
 #include "mos/rpcclient/rpc_client.h"
 
 namespace mos::cli {
@@ -28,8 +31,7 @@ namespace {
 using rpcclient::Json;
 using rpcclient::RpcClient;
 using rpcclient::SerialPort;
-using rpcclient::candidate_ports;
-using rpcclient::resolve_port;
+using rpcclient::PortInfo;
 using namespace std::chrono_literals;
 
 struct Globals {
@@ -38,6 +40,29 @@ struct Globals {
   bool verbose = false;
 };
 Globals g;
+
+// `--port auto`, as Mongoose OS's mos on Linux: /dev/ttyUSB*, /dev/ttyACM*,
+// then the pseudo-terminals of running virtual boards.
+std::vector<PortInfo> all_ports() {
+  std::vector<PortInfo> ports = rpcclient::candidate_ports();
+#ifdef MOS_CLI_HAVE_SIM
+  for (const auto& b : sim_boards()) {
+    if (b.running && !b.pty.empty()) ports.push_back({b.pty, "virtual board " + b.name});
+  }
+#endif
+  return ports;
+}
+
+std::string resolve_port(const std::string& port) {
+  if (port != "auto" && !port.empty()) return port;
+  auto ports = all_ports();
+  if (ports.empty()) {
+    throw UserError("no serial port found (no /dev/ttyUSB*, /dev/ttyACM* or running virtual board)",
+                    "plug a board in, or start a virtual one with `mos sim start`, then pass --port");
+  }
+  std::fprintf(stderr, "Using port %s (%s)\n", ports.front().path.c_str(), ports.front().what.c_str());
+  return ports.front().path;
+}
 
 std::chrono::milliseconds rpc_timeout() {
   return std::chrono::milliseconds(static_cast<int64_t>((g.timeout_s > 0 ? g.timeout_s : 5.0) * 1000));
@@ -342,7 +367,9 @@ Registration reg{"device", [](CLI::App& app) {
 
   auto* ports = app.add_subcommand("ports", "list serial ports and running virtual boards");
   ports->callback([] {
-    for (const auto& p : candidate_ports()) std::printf("%s\t%s\n", p.path.c_str(), p.what.c_str());
+    auto found = all_ports();
+    if (found.empty()) std::printf("no serial ports; start a virtual board with `mos sim start`\n");
+    for (const auto& p : found) std::printf("%s\t%s\n", p.path.c_str(), p.what.c_str());
   });
 }};
 
