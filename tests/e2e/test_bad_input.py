@@ -85,17 +85,20 @@ class BadInput(unittest.TestCase):
 
     def test_malformed_packets_disconnect_log_back_off_and_reconnect(self):
         commands = Commands()
+        # Each step and the reason the board must log (MQTT 3.1.1 §4.8: a
+        # protocol violation closes the connection).
         steps = [
-            ("bad remaining length", fb.bad_remaining_length, r"MQTT disconnected: remaining length"),
+            ("bad remaining length", fb.bad_remaining_length,
+             r"MQTT disconnected: [^\n]*remaining length"),
             ("PUBLISH larger than the buffer", fb.oversized_publish(BUFFER * 8),
-             r"MQTT disconnected: packet larger than the receive buffer"),
+             r"MQTT disconnected: [^\n]*larger than the receive buffer"),
             ("unexpected CONNECT from the server",
              fb.unexpected_packet(0x10, b"\x00\x04MQTT\x04\x02\x00\x3c\x00\x00"),
-             r"MQTT disconnected: packet type a server does not send"),
+             r"MQTT disconnected: [^\n]*unexpected packet"),
             ("unexpected PINGREQ from the server", fb.unexpected_packet(0xC0),
-             r"MQTT disconnected: packet type a server does not send"),
+             r"MQTT disconnected: [^\n]*unexpected packet"),
             ("CONNACK refusal (not authorized)", fb.connack_refused(5),
-             r"refused the connection: not authorized \(CONNACK 5\)"),
+             r"MQTT[^\n]*refused[^\n]*not authorized \(CONNACK 5\)"),
         ]
         with fb.FakeBroker([s[1] for s in steps] + [commands]) as broker:
             board = self.start_board(broker.port, "bad-packets")
