@@ -37,7 +37,7 @@ Status Session::start(const Config& config, EventHandler handler, void* ctx) {
     return Status::kInvalidArg;
   }
   if (n > buf_.tx.size() || buf_.rx.size() < 16) return Status::kNoSpace;
-  cfg_ = &config;
+  cfg_ = config;
   handler_ = handler;
   ctx_ = ctx;
   backoff_ms_ = config.reconnect_timeout_min_s * 1000;
@@ -58,20 +58,20 @@ void Session::stop() {
 }
 
 void Session::begin_connect(uint64_t now) {
-  MOS_LOGI("MQTT connecting to %.*s:%u", static_cast<int>(cfg_->host.size()), cfg_->host.data(),
-           cfg_->port);
-  Status s = transport_.connect(cfg_->host, cfg_->port);
+  MOS_LOGI("MQTT connecting to %.*s:%u", static_cast<int>(cfg_.host.size()), cfg_.host.data(),
+           cfg_.port);
+  Status s = transport_.connect(cfg_.host, cfg_.port);
   if (s != Status::kOk && s != Status::kWouldBlock) {
     drop(transport_.last_error());
     return;
   }
   // The CONNECT waits in tx until the transport is up (§3.1: the first packet).
-  Connect c = connect_packet(*cfg_);
+  Connect c = connect_packet(cfg_);
   rx_len_ = 0;
   tx_len_ = size(c);
   (void)encode(c, buf_.tx);  // fits: checked by start()
   state_ = State::kConnecting;
-  deadline_ms_ = now + uint64_t{cfg_->connect_timeout_s} * 1000;
+  deadline_ms_ = now + uint64_t{cfg_.connect_timeout_s} * 1000;
 }
 
 void Session::drop(const char* reason) {
@@ -96,7 +96,7 @@ void Session::drop(const char* reason) {
     const uint32_t delay =
         backoff_ms_ - backoff_ms_ / 10 + random_.next_u32() % (backoff_ms_ / 5 + 1);
     deadline_ms_ = clock_.now_ms() + delay;
-    uint32_t max_ms = cfg_->reconnect_timeout_max_s * 1000;
+    uint32_t max_ms = cfg_.reconnect_timeout_max_s * 1000;
     backoff_ms_ = backoff_ms_ >= max_ms / 2 ? max_ms : backoff_ms_ * 2;
     state_ = State::kBackoff;
     MOS_LOGW("MQTT disconnected: %s; reconnecting in %u ms", reason_, static_cast<unsigned>(delay));
@@ -250,7 +250,7 @@ void Session::on_connack(const Connack& c) {
     return;
   }
   state_ = State::kConnected;
-  backoff_ms_ = cfg_->reconnect_timeout_min_s * 1000;
+  backoff_ms_ = cfg_.reconnect_timeout_min_s * 1000;
   // §4.4: with clean_session 0 unacknowledged publishes are re-sent with
   // their ids and DUP set (§3.3.1.1); with clean_session 1 the server dropped
   // the session (§3.1.2.4), so publishes already sent are forgotten.
@@ -258,7 +258,7 @@ void Session::on_connack(const Connack& c) {
   for (size_t off = 0; off < inflight_len_;) {
     uint8_t* rec = buf_.inflight.data() + off;
     size_t n = record_size(rec);
-    if ((rec[4] & kRecordSent) != 0 && cfg_->clean_session) {
+    if ((rec[4] & kRecordSent) != 0 && cfg_.clean_session) {
       remove_record(off);
       ++dropped;
       continue;
@@ -271,8 +271,8 @@ void Session::on_connack(const Connack& c) {
     MOS_LOGW("MQTT clean session: %u unacked QoS 1 messages dropped",
              static_cast<unsigned>(dropped));
   }
-  MOS_LOGI("MQTT connected to %.*s:%u", static_cast<int>(cfg_->host.size()), cfg_->host.data(),
-           cfg_->port);
+  MOS_LOGI("MQTT connected to %.*s:%u", static_cast<int>(cfg_.host.size()), cfg_.host.data(),
+           cfg_.port);
   pump();
   Event e{};
   e.type = EventType::kConnected;
@@ -397,8 +397,8 @@ void Session::poll(uint64_t now) {
     return;
   }
   pump();
-  if (cfg_->keep_alive_s != 0) {
-    const uint64_t period = uint64_t{cfg_->keep_alive_s} * 1000;
+  if (cfg_.keep_alive_s != 0) {
+    const uint64_t period = uint64_t{cfg_.keep_alive_s} * 1000;
     if (ping_deadline_ms_ != 0 && now >= ping_deadline_ms_) {
       drop("no PINGRESP within keep_alive");  // §3.1.2.10
       return;

@@ -143,7 +143,7 @@ struct Client {
     }
     if (c->on_event) c->on_event(e);
   }
-  // The session keeps a pointer to its Config: hold a copy here.
+  // The session copies its Config; the strings stay ours and outlive it.
   Status start(const Config& c) {
     config = c;
     return session.start(config, handler, this);

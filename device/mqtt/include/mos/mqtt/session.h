@@ -2,7 +2,7 @@
 // loop: connect and CONNECT, keep-alive, subscriptions re-sent on every
 // CONNACK, QoS 0/1 publishing with in-flight retransmission, and reconnect
 // with jittered exponential back-off. No allocation: the caller owns every
-// buffer, the Config and its strings for the session's lifetime.
+// buffer and the strings a Config points to, for the session's lifetime.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -95,12 +95,10 @@ class Session : public Poller {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Checks the config (kept by pointer: it must outlive the session) and
+  // Checks and copies the config (its strings are kept as views) and
   // connects on the next poll(). kInvalidArg for a bad field, kNoSpace when
   // the CONNECT packet does not fit the tx buffer, kBusy unless stopped.
   Status start(const Config& config, EventHandler handler, void* ctx);
-  // A temporary Config would dangle: refuse it at compile time.
-  Status start(const Config&& config, EventHandler handler, void* ctx) = delete;
   // Sends DISCONNECT if connected, closes, and stops reconnecting.
   void stop();
 
@@ -153,7 +151,7 @@ class Session : public Poller {
   size_t tx_len_ = 0;
   size_t inflight_len_ = 0;
   size_t inflight_count_ = 0;
-  const Config* cfg_ = nullptr;
+  Config cfg_;
   EventHandler handler_ = nullptr;
   void* ctx_ = nullptr;
   State state_ = State::kStopped;
