@@ -18,6 +18,8 @@ packages=(
   awscli python3-boto3
   # serial terminals that can open a virtual board's pseudo-terminal
   picocom
+  # the config schema generator (device/config/mos_config_gen.py)
+  python3 python3-yaml
   # misc tools used by scripts
   procps psmisc curl jq
 )
