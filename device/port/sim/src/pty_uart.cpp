@@ -85,6 +85,17 @@ bool PtyUart::listener_present() {
   // Linux reports POLLHUP on the master while no process has the slave open.
   bool now = ::poll(&p, 1, 0) >= 0 && (p.revents & POLLHUP) == 0;
   if (listener_ && !now) (void)tcflush(fd_, TCIOFLUSH);
+  if (!listener_ && now) {
+    // Output the last listener left unread may already sit in the slave's
+    // input queue, where only a flush on the slave side reaches it. Nothing
+    // was written since (output is dropped while nobody listens), so all of
+    // it is stale. The new listener's own input (master side) is untouched.
+    int s = ::open(path_, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (s >= 0) {
+      (void)tcflush(s, TCIFLUSH);
+      ::close(s);
+    }
+  }
   listener_ = now;
   return now;
 }
