@@ -174,3 +174,27 @@ TEST_F(TlsMqttSession, WrongCaIsLoggedByTheSession) {
 
 }  // namespace
 }  // namespace mos::tls
+
+namespace mos::tls {
+namespace {
+
+TEST(TlsOverMosNet, ConnectionRefusedIsReportedFromTheTcpTransport) {
+  net::TcpTransport tcp;
+  uint8_t buf[input_buffer_size(512)];
+  TlsTransport tls(tcp, ByteSpan(buf, sizeof(buf)));
+  TrustAnchorStore<> anchors;
+  ASSERT_EQ(anchors.add_pem(testing::read_file("/work/shared/testdata/ca/AmazonRootCA1.pem")), Status::kOk);
+  TlsConfig tc;
+  tc.anchors = &anchors;
+  ASSERT_EQ(tls.configure(tc), Status::kOk);
+  Status s = tls.connect("127.0.0.1", testing::free_port());  // nothing listens there
+  for (int i = 0; i < 100 && s != Status::kIoError && tls.pump(); ++i) {
+    pollfd p{tcp.fd(), POLLOUT, 0};
+    ::poll(&p, p.fd >= 0 ? 1 : 0, 20);
+  }
+  EXPECT_FALSE(tls.connected());
+  EXPECT_NE(std::string(tls.last_error()).find("refused"), std::string::npos) << tls.last_error();
+}
+
+}  // namespace
+}  // namespace mos::tls
