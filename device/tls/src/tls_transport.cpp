@@ -98,6 +98,7 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   std::memcpy(host_, name.data(), name.size());
   host_[name.size()] = '\0';
   br_err_ = 0;
+  ahead_len_ = 0;
   error_[0] = '\0';
 
   // Re-apply everything a previous connection may have changed.
@@ -180,6 +181,13 @@ bool TlsTransport::pump() {
     }
     bool progress = false;
     if (st & BR_SSL_SENDREC) {
+      if (state_ == State::kHandshake && ahead_len_ < sizeof(ahead_)) {
+        // Read ahead while our flight goes out: a server that rejects our
+        // Certificate sends its alert and resets the connection while we are
+        // still writing, and a failed TCP transport may refuse later reads.
+        int32_t r = lower_.read(ByteSpan(ahead_ + ahead_len_, sizeof(ahead_) - ahead_len_));
+        if (r > 0) ahead_len_ += static_cast<size_t>(r);
+      }
       size_t len = 0;
       unsigned char* buf = br_ssl_engine_sendrec_buf(eng, &len);
       int32_t n = lower_.write(ConstByteSpan(buf, len));
@@ -203,6 +211,14 @@ bool TlsTransport::pump() {
     if (!progress && (st & BR_SSL_RECVREC)) {
       size_t len = 0;
       unsigned char* buf = br_ssl_engine_recvrec_buf(eng, &len);
+      if (ahead_len_ > 0) {  // bytes read ahead come first, in order
+        size_t k = ahead_len_ < len ? ahead_len_ : len;
+        std::memcpy(buf, ahead_, k);
+        std::memmove(ahead_, ahead_ + k, ahead_len_ - k);
+        ahead_len_ -= k;
+        br_ssl_engine_recvrec_ack(eng, k);
+        continue;
+      }
       int32_t n = lower_.read(ByteSpan(buf, len));
       if (n > 0) {
         br_ssl_engine_recvrec_ack(eng, static_cast<size_t>(n));
@@ -231,8 +247,10 @@ bool TlsTransport::salvage_alert() {
   // (RFC 5246 §6.2.1, §7.2): type 21, version, length 2, level, description.
   // OpenSSL sends one and closes as soon as it rejects our Certificate, while
   // the rest of our flight is still being written; the write then fails.
+  // The alert is in the bytes read ahead, or still readable from the socket.
   uint8_t buf[64];
-  size_t have = 0;
+  std::memcpy(buf, ahead_, ahead_len_);
+  size_t have = ahead_len_;
   for (int tries = 0; tries < 4 && have < sizeof(buf); ++tries) {
     int32_t n = lower_.read(ByteSpan(buf + have, sizeof(buf) - have));
     if (n <= 0) break;

@@ -14,7 +14,6 @@ using testing::CertFiles;
 using testing::Mosquitto;
 using testing::Pki;
 using testing::read_file;
-using testing::SocketTransport;
 using testing::SystemWallClock;
 using testing::TempDir;
 
@@ -64,7 +63,7 @@ class TlsMosquitto : public ::testing::Test {
   struct Client {
     Client(size_t in_size, size_t out_size) : in(new uint8_t[in_size]), out(new uint8_t[out_size]),
         tls(tcp, ByteSpan(in.get(), in_size), ByteSpan(out.get(), out_size)) {}
-    SocketTransport tcp;
+    net::TcpTransport tcp;
     std::unique_ptr<uint8_t[]> in, out;
     TrustAnchorStore<> anchors;
     ClientIdentityStore<> identity;
@@ -94,7 +93,7 @@ class TlsMosquitto : public ::testing::Test {
   static bool connect(Client& c, uint16_t port, std::string_view host = "localhost") {
     Status s = c.tls.connect(host, port);
     if (s != Status::kOk && s != Status::kWouldBlock) return false;
-    return testing::run_handshake(c.tls);
+    return testing::run_handshake(c.tls, c.tcp);
   }
 };
 
@@ -102,7 +101,7 @@ TEST_F(TlsMosquitto, EcClientFullBuffersConnectsAndGetsConnack) {
   auto c = make(&g->client_ec);
   ASSERT_TRUE(connect(*c, g->broker->port())) << c->tls.last_error();
   EXPECT_EQ(c->tls.max_fragment(), 16384u);
-  EXPECT_EQ(testing::mqtt_connect(c->tls, "dev-ec"), 0);
+  EXPECT_EQ(testing::mqtt_connect(c->tls, c->tcp, "dev-ec"), 0);
   c->tls.close();
 }
 
@@ -111,7 +110,7 @@ TEST_F(TlsMosquitto, EcSec1KeyWithMinimalHalfDuplexBufferUsesMaxFragmentLength) 
   auto c = make(&g->client_ec_sec1, input_buffer_size(512), 0);
   ASSERT_TRUE(connect(*c, g->broker->port())) << c->tls.last_error();
   EXPECT_EQ(c->tls.max_fragment(), 512u);
-  EXPECT_EQ(testing::mqtt_connect(c->tls, "dev-ec-sec1"), 0);
+  EXPECT_EQ(testing::mqtt_connect(c->tls, c->tcp, "dev-ec-sec1"), 0);
   c->tls.close();
 }
 
@@ -119,14 +118,14 @@ TEST_F(TlsMosquitto, RsaPkcs1ClientWith2KFragments) {
   auto c = make(&g->client_rsa, input_buffer_size(2048), output_buffer_size(2048));
   ASSERT_TRUE(connect(*c, g->broker->port())) << c->tls.last_error();
   EXPECT_EQ(c->tls.max_fragment(), 2048u);
-  EXPECT_EQ(testing::mqtt_connect(c->tls, "dev-rsa"), 0);
+  EXPECT_EQ(testing::mqtt_connect(c->tls, c->tcp, "dev-rsa"), 0);
 }
 
 TEST_F(TlsMosquitto, RsaPkcs8ClientWith1KHalfDuplex) {
   auto c = make(&g->client_rsa_pkcs8, input_buffer_size(1024), 0);
   ASSERT_TRUE(connect(*c, g->broker->port())) << c->tls.last_error();
   EXPECT_EQ(c->tls.max_fragment(), 1024u);
-  EXPECT_EQ(testing::mqtt_connect(c->tls, "dev-rsa8"), 0);
+  EXPECT_EQ(testing::mqtt_connect(c->tls, c->tcp, "dev-rsa8"), 0);
 }
 
 TEST_F(TlsMosquitto, CipherSuiteListIsHonoured) {
@@ -217,7 +216,7 @@ TEST_F(TlsMosquitto, ReconnectsWithTheSameObjects) {
   auto c = make(&g->client_ec, input_buffer_size(512), 0);
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(connect(*c, g->broker->port())) << i << ": " << c->tls.last_error();
-    EXPECT_EQ(testing::mqtt_connect(c->tls, "dev-ec-again"), 0);
+    EXPECT_EQ(testing::mqtt_connect(c->tls, c->tcp, "dev-ec-again"), 0);
     c->tls.close();
     EXPECT_FALSE(c->tls.connected());
   }

@@ -2,9 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -192,86 +190,23 @@ void Mosquitto::stop() {
 
 std::string Mosquitto::log() const { return read_file(log_); }
 
-Status SocketTransport::connect(std::string_view host, uint16_t port) {
-  close();
-  error_[0] = '\0';
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  std::string h(host);
-  // Loopback names without the resolver: getaddrinfo allocates, which the
-  // RAM bench would count against the TLS stack.
-  if (h == "localhost") h = "127.0.0.1";
-  if (::inet_pton(AF_INET, h.c_str(), &a.sin_addr) != 1) {
-    addrinfo hints{};
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (::getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
-      std::snprintf(error_, sizeof(error_), "cannot resolve host %s", h.c_str());
-      return Status::kNotFound;
-    }
-    a.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
-    ::freeaddrinfo(res);
-  }
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    int e = errno;
-    std::snprintf(error_, sizeof(error_), "TCP connect to %.*s:%u failed: %s%s", static_cast<int>(host.size()),
-                  host.data(), port, e == ECONNREFUSED ? "connection refused" : std::strerror(e),
-                  e == ECONNREFUSED ? " (is the broker running on that port?)" : "");
-    ::close(fd_);
-    fd_ = -1;
-    return Status::kIoError;
-  }
-  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-  return Status::kOk;
+void wait_socket(const net::TcpTransport& tcp, int ms) {
+  pollfd p{tcp.fd(), POLLIN, 0};
+  if (tcp.connecting() || tcp.write_blocked()) p.events |= POLLOUT;
+  ::poll(&p, p.fd >= 0 ? 1 : 0, ms);
 }
 
-int32_t SocketTransport::write(ConstByteSpan data) {
-  if (fd_ < 0) return kError;
-  ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-  if (n >= 0) {
-    bytes_out_ += static_cast<size_t>(n);
-    return static_cast<int32_t>(n);
-  }
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
-  std::snprintf(error_, sizeof(error_), "TCP send failed: %s", std::strerror(errno));
-  return kError;
-}
-
-int32_t SocketTransport::read(ByteSpan out) {
-  if (fd_ < 0) return kError;
-  pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, read_wait_ms_) == 0) return kWouldBlock;
-  ssize_t n = ::recv(fd_, out.data(), out.size(), 0);
-  if (n > 0) {
-    bytes_in_ += static_cast<size_t>(n);
-    return static_cast<int32_t>(n);
-  }
-  if (n == 0) return kClosed;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
-  std::snprintf(error_, sizeof(error_), "TCP receive failed: %s", std::strerror(errno));
-  return kError;
-}
-
-void SocketTransport::close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
-bool run_handshake(TlsTransport& tls, int timeout_ms) {
+bool run_handshake(TlsTransport& tls, const net::TcpTransport& tcp, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     if (tls.connected()) return true;
     if (!tls.pump()) return false;
+    if (!tls.connected()) wait_socket(tcp, 20);
   }
   return tls.connected();
 }
 
-int mqtt_connect(mos::Transport& t, const std::string& client_id, int timeout_ms) {
+int mqtt_connect(mos::Transport& t, const net::TcpTransport& tcp, const std::string& client_id, int timeout_ms) {
   // Fixed header 0x10, remaining length; variable header: protocol name
   // "MQTT", level 4, flags 0x02 (clean session), keep alive 60 s.
   uint8_t pkt[128];
@@ -292,6 +227,7 @@ int mqtt_connect(mos::Transport& t, const std::string& client_id, int timeout_ms
   while (sent < n && std::chrono::steady_clock::now() < deadline) {
     int32_t w = t.write(ConstByteSpan(pkt + sent, n - sent));
     if (w < 0) return -1;
+    if (w == 0) wait_socket(tcp, 20);
     sent += static_cast<size_t>(w);
   }
   uint8_t ack[4];
@@ -299,6 +235,7 @@ int mqtt_connect(mos::Transport& t, const std::string& client_id, int timeout_ms
   while (got < 4 && std::chrono::steady_clock::now() < deadline) {
     int32_t r = t.read(ByteSpan(ack + got, 4 - got));
     if (r < 0) return -1;
+    if (r == 0) wait_socket(tcp, 20);
     got += static_cast<size_t>(r);
   }
   // §3.2: 0x20, remaining length 2, session present flags, return code.

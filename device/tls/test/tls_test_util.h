@@ -1,6 +1,6 @@
 // Test helpers for mos_tls: certificates made with the openssl CLI, a real
-// Mosquitto on 127.0.0.1 at a free port, and a small blocking-with-timeout TCP
-// transport (the production one is device/net's). Host-only, POSIX.
+// Mosquitto on 127.0.0.1 at a free port, and poll() loops over device/net's
+// TCP transport. Host-only, POSIX.
 #pragma once
 #include <cstdint>
 #include <ctime>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "mos/hal.h"
+#include "mos/net/tcp_transport.h"
 #include "mos/tls.h"
 
 namespace mos::tls::testing {
@@ -77,40 +78,21 @@ class Mosquitto {
   int pid_ = -1;
 };
 
-// TCP over POSIX sockets: connect() blocks (with a timeout) and reports
-// "connection refused"; read() waits up to `read_wait_ms` for data, so a
-// loop calling it does not spin.
-class SocketTransport : public mos::Transport {
- public:
-  explicit SocketTransport(int read_wait_ms = 50) : read_wait_ms_(read_wait_ms) {}
-  ~SocketTransport() override { close(); }
-  Status connect(std::string_view host, uint16_t port) override;
-  int32_t write(ConstByteSpan data) override;
-  int32_t read(ByteSpan out) override;
-  void close() override;
-  bool connected() const override { return fd_ >= 0; }
-  const char* last_error() const override { return error_; }
-  size_t bytes_in() const { return bytes_in_; }
-  size_t bytes_out() const { return bytes_out_; }
-
- private:
-  int fd_ = -1;
-  int read_wait_ms_;
-  size_t bytes_in_ = 0, bytes_out_ = 0;
-  char error_[128] = "";
-};
-
 class SystemWallClock : public WallClock {
  public:
   int64_t unix_seconds() const override { return static_cast<int64_t>(::time(nullptr)) + offset_; }
   int64_t offset_ = 0;
 };
 
+// Sleeps up to `ms` in poll() until `tcp` can make progress.
+void wait_socket(const net::TcpTransport& tcp, int ms);
+
 // Drives `tls` until connected or failed (or timeout). True when connected.
-bool run_handshake(TlsTransport& tls, int timeout_ms = 10000);
+bool run_handshake(TlsTransport& tls, const net::TcpTransport& tcp, int timeout_ms = 10000);
 
 // MQTT 3.1.1 §3.1 CONNECT with clean session and the given client id; writes
 // it over `t` and waits for CONNACK (§3.2). Returns the return code, or -1.
-int mqtt_connect(mos::Transport& t, const std::string& client_id, int timeout_ms = 5000);
+int mqtt_connect(mos::Transport& t, const net::TcpTransport& tcp, const std::string& client_id,
+                 int timeout_ms = 5000);
 
 }  // namespace mos::tls::testing

@@ -192,6 +192,7 @@ class ScriptedTransport : public Transport {
     return Status::kWouldBlock;
   }
   int32_t write(ConstByteSpan d) override {
+    if (fail_writes) open = false;  // like a TCP transport after a reset: no reads either
     if (!open) return kError;
     sent.insert(sent.end(), d.begin(), d.end());
     return static_cast<int32_t>(d.size());
@@ -208,7 +209,7 @@ class ScriptedTransport : public Transport {
   bool connected() const override { return open; }
   const char* last_error() const override { return refuse ? "TCP connect to x:1 failed: connection refused" : ""; }
 
-  bool refuse = false, open = false, eof = false;
+  bool refuse = false, open = false, eof = false, fail_writes = false;
   std::vector<uint8_t> sent, reply;
 };
 
@@ -250,12 +251,23 @@ TEST_F(Pump, FullBufferSendsNoMaxFragmentLength) {
   EXPECT_EQ(std::search(lower.sent.begin(), lower.sent.end(), mfl, mfl + 4), lower.sent.end());
 }
 
-TEST_F(Pump, PlaintextAlertAfterAFailedWriteIsReported) {
+TEST_F(Pump, AlertFromTheServerIsReported) {
   TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
   ASSERT_EQ(tls.configure(cfg), Status::kOk);
   ASSERT_EQ(tls.connect("broker.example.com", 8883), Status::kWouldBlock);
   lower.reply = {21, 3, 3, 0, 2, 2, 40};  // fatal handshake_failure
   EXPECT_FALSE(tls.pump());
+  EXPECT_EQ(tls.bearssl_error(), BR_ERR_RECV_FATAL_ALERT + 40);
+}
+
+TEST_F(Pump, PlaintextAlertBeforeAFailedWriteIsReported) {
+  // The server already answered with an alert and reset the connection
+  // while our flight is still going out: the write fails, the alert says why.
+  lower.reply = {21, 3, 3, 0, 2, 2, 40};
+  lower.fail_writes = true;
+  TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  EXPECT_EQ(tls.connect("broker.example.com", 8883), Status::kIoError);
   EXPECT_EQ(tls.bearssl_error(), BR_ERR_RECV_FATAL_ALERT + 40);
   EXPECT_NE(std::string(tls.last_error()).find("TLS alert 40 (handshake_failure)"), std::string::npos)
       << tls.last_error();
