@@ -14,11 +14,6 @@ function(mos_core_library name)
   target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   mos_warnings(${name})
-  # Fuzz targets need coverage feedback from the library code they exercise,
-  # not only from their harness (ASan's runtime supplies the hooks elsewhere).
-  if(MOS_FUZZ)
-    target_compile_options(${name} PRIVATE -fsanitize=fuzzer-no-link)
-  endif()
 endfunction()
 
 # A GoogleTest suite registered with CTest.
