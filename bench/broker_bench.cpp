@@ -108,7 +108,14 @@ void on_connect(mosquitto*, void* ud, int rc) {
   c->connack = rc;
   c->connected = rc == 0;
 }
-void on_subscribe(mosquitto*, void* ud, int, int, const int*) { static_cast<Client*>(ud)->subscribed = true; }
+void on_subscribe(mosquitto*, void* ud, int, int count, const int* granted) {
+  auto* c = static_cast<Client*>(ud);
+  // MQTT 3.1.1 §3.9.3: 0x80 in the SUBACK means the subscription was refused.
+  for (int i = 0; i < count; ++i) {
+    if (granted[i] == 0x80) die("the broker refused the subscription of " + c->id + " (check its policy)");
+  }
+  c->subscribed = true;
+}
 void on_message(mosquitto*, void* ud, const mosquitto_message*) { ++static_cast<Client*>(ud)->received; }
 
 mosquitto* make_client(const Options& o, const std::string& id, int cert, Client* ud) {

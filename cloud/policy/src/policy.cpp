@@ -328,6 +328,7 @@ Pattern glob_pattern(std::string_view s, bool to_lower) {
     p.text.push_back(to_lower ? lower(c) : c);
     p.kinds.push_back(c == '*' ? '*' : c == '?' ? '?' : 'L');
   }
+  p.finish();
   return p;
 }
 
@@ -371,10 +372,13 @@ bool substitute(std::string_view s, const Variables& vars, Pattern* out) {
 std::optional<Pattern> condition_value(const std::string& v, const Variables& vars) {
   Pattern p;
   if (!substitute(v, vars, &p)) return std::nullopt;
+  p.finish();
   return p;
 }
 
 bool pattern_match(const Pattern& p, std::string_view s, bool ci) {
+  if (p.match_all) return true;
+  if (p.all_literal && !ci) return p.text == s;
   const size_t m = p.text.size();
   const size_t n = s.size();
   size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
@@ -461,6 +465,11 @@ Tri eval_clause(const ConditionClause& c, const Variables& vars) {
 
 }  // namespace
 
+void BoundPolicies::Pattern::finish() {
+  all_literal = kinds.find_first_not_of('L') == std::string::npos;
+  match_all = kinds == "*";
+}
+
 ParseResult validate(std::string_view document_json) {
   ParseResult r;
   r.ok = parse_document(document_json, &r.error).has_value();
@@ -509,6 +518,7 @@ BoundPolicies::BoundPolicies(const std::vector<PolicyDoc>& policies, const Varia
           resolved = false;
           break;
         }
+        p.finish();
         b.resources.push_back(std::move(p));
       }
       // AWS: an unresolvable policy variable invalidates the whole statement.
@@ -520,11 +530,16 @@ BoundPolicies::BoundPolicies(const std::vector<PolicyDoc>& policies, const Varia
 
 const BoundPolicies::BoundStatement* BoundPolicies::decide(std::string_view action,
                                                           std::string_view resource) const {
+  // Action names are case-insensitive (IAM); patterns are stored lowercased.
+  char buf[64];
+  if (action.size() > sizeof buf) return nullptr;  // no AWS IoT action is this long
+  for (size_t i = 0; i < action.size(); ++i) buf[i] = lower(action[i]);
+  const std::string_view act(buf, action.size());
   const BoundStatement* allowed_by = nullptr;
   for (const auto& st : statements_) {
     if (st.allow && allowed_by != nullptr) continue;  // only a Deny can change the outcome now
     bool action_ok = std::any_of(st.actions.begin(), st.actions.end(),
-                                 [&](const Pattern& p) { return pattern_match(p, action, true); });
+                                 [&](const Pattern& p) { return pattern_match(p, act, false); });
     if (!action_ok) continue;
     bool resource_ok = std::any_of(st.resources.begin(), st.resources.end(),
                                    [&](const Pattern& p) { return pattern_match(p, resource, false); });

@@ -108,6 +108,10 @@ class BoundPolicies {
   struct Pattern {
     std::string text;   // pattern characters
     std::string kinds;  // per character: 'L' literal, '*' any run, '?' one char
+    // Set by finish(): the hot path skips the glob matcher for these.
+    bool all_literal = false;  // no wildcard: plain comparison
+    bool match_all = false;    // exactly "*"
+    void finish();
   };
   struct BoundStatement {
     bool allow = false;
