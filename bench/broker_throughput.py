@@ -4,15 +4,15 @@
 Both brokers listen on 127.0.0.1 with the same mTLS setup (tlsv1.2,
 require_certificate, same CA/server certificate); the plugin broker reads a
 registry.db in which all 100 client certificates are ACTIVE with a policy
-using ${iot:ClientId} and topic wildcards. Measurements alternate between
-the brokers (plain, plugin, plugin, plain, ...) so load from other processes
-hits both alike; each figure is the median of the rounds.
+using ${iot:ClientId} and topic wildcards. One load generator holds clients
+on both brokers and measures them in short alternating windows (A B B A ...),
+so load from other processes hits both alike; figures are medians.
 
   - throughput: 100 clients = 50 publisher->subscriber pairs, QoS 0 and QoS 1,
     messages/s received (bench/broker_bench.cpp);
   - connections: mTLS connect -> CONNACK -> disconnect per second.
 
-Usage: bench/broker_throughput.py [--seconds 2] [--rounds 5] [--json out.json]
+Usage: bench/broker_throughput.py [--seconds 0.5] [--windows 12] [--json out.json]
 Needs: cmake --build --preset default --target mos_policy_plugin broker_bench
 """
 from __future__ import annotations
@@ -81,22 +81,26 @@ def bench_exe(build: Path) -> str:
     return str(exe)
 
 
-def run_bench(exe: str, mode: str, broker: PolicyBroker, ca, certs: Path, seconds: float, **kw) -> dict:
-    cmd = [exe, mode, "--port", str(broker.tls_port), "--pid", str(broker.proc.pid), "--cafile", str(ca.cert), "--certs", str(certs),
-           "--clients", str(CLIENTS), "--seconds", str(seconds)]
+def run_bench(exe: str, mode: str, plain: PolicyBroker, withp: PolicyBroker, ca, certs: Path, seconds: float,
+              windows: int, **kw) -> dict:
+    """One broker_bench run measuring both brokers in alternating windows."""
+    cmd = [exe, mode, "--port", str(plain.tls_port), "--pid", str(plain.proc.pid),
+           "--port2", str(withp.tls_port), "--pid2", str(withp.proc.pid), "--cafile", str(ca.cert),
+           "--certs", str(certs), "--clients", str(CLIENTS), "--seconds", str(seconds),
+           "--windows", str(windows)]
     for k, v in kw.items():
         cmd += [f"--{k}", str(v)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=2 * windows * seconds + 180)
     if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}\nbroker log:\n"
-                           f"{broker.log_text()[-2000:]}")
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}\nplugin broker log:\n"
+                           f"{withp.log_text()[-2000:]}")
     return json.loads(p.stdout)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=2.0, help="measurement per run (default 2)")
-    ap.add_argument("--rounds", type=int, default=5, help="runs per broker and case (default 5)")
+    ap.add_argument("--seconds", type=float, default=0.5, help="length of one window (default 0.5)")
+    ap.add_argument("--windows", type=int, default=12, help="windows per broker and case (default 12)")
     ap.add_argument("--build", type=Path, default=REPO / "build/default")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
@@ -125,48 +129,42 @@ def main() -> int:
         (d / "plugin").mkdir()
         plain = PolicyBroker(d / "plain", ca, server, plugin=False, quiet=True)
         withp = PolicyBroker(d / "plugin", ca, server, reg.path, quiet=True)
-        results: dict[str, dict[str, list[float]]] = {}
+        results = {}
         cases = [("throughput QoS 0 (msg/s)", "throughput", {"qos": 0}),
                  ("throughput QoS 1 (msg/s)", "throughput", {"qos": 1}),
                  ("mTLS connections/s", "connect", {"parallel": 4})]
         with plain, withp:
             for title, mode, kw in cases:
-                runs = {"plain": [], "plugin": []}
-                cpu = {"plain": [], "plugin": []}
-                for r in range(args.rounds):
-                    order = [("plain", plain), ("plugin", withp)]
-                    if r % 2:
-                        order.reverse()
-                    for name, broker in order:
-                        res = run_bench(exe, mode, broker, ca, pki.dir, args.seconds, **kw)
-                        runs[name].append(res["rate"])
-                        ops = res.get("messages", res.get("connections", 0))
-                        us = res["broker_cpu_s"] * 1e6 / ops if ops and res["broker_cpu_s"] >= 0 else 0.0
-                        cpu[name].append(us)
-                        print(f"  {title:26} {name:6} round {r + 1}: {res['rate']:10.1f}/s"
-                              f"  broker CPU {us:8.1f} us/op", file=sys.stderr)
-                results[title] = {"rate": runs, "cpu_us": cpu}
+                t = time.monotonic()
+                res = run_bench(exe, mode, plain, withp, ca, pki.dir, args.seconds, args.windows, **kw)
+                a, b = res["targets"]
+                results[title] = {"plain": a, "plugin": b}
+                print(f"  {title:26} plain  {' '.join(f'{x:8.0f}' for x in a['rates'])}\n"
+                      f"  {'':26} plugin {' '.join(f'{x:8.0f}' for x in b['rates'])}"
+                      f"   ({time.monotonic() - t:.0f}s)", file=sys.stderr)
             denials = withp.log_text().count("DENY")
         reg.close()
 
-    print(f"\nBroker bench: {CLIENTS} clients over mTLS on 127.0.0.1, median of {args.rounds} "
-          f"alternating runs of {args.seconds:g}s each")
-    print("rate ratio = plugin/plain rate (same run); CPU ratio = plain/plugin broker CPU time per "
-          "operation (the broker's capacity ratio, insensitive to other load on the machine)\n")
+    print(f"\nBroker bench: {CLIENTS} clients over mTLS on 127.0.0.1; {args.windows} windows of "
+          f"{args.seconds:g}s per broker, alternating plain/plugin (ABBA); medians")
+    print("rate ratio = median over window pairs of plugin/plain rate; CPU ratio = plain/plugin broker "
+          "CPU time per operation (the broker's capacity ratio)\n")
     print(f"| {'case':26} | {'plain':>9} | {'plugin':>9} | {'rate ratio':>10} | {'CPU us/op plain':>15} "
           f"| {'plugin':>8} | {'CPU ratio':>9} |")
     print(f"|{'-' * 28}|{'-' * 11}|{'-' * 11}|{'-' * 12}|{'-' * 17}|{'-' * 10}|{'-' * 11}|")
     summary = {}
     ok = True
     for title, res in results.items():
-        runs, cpu = res["rate"], res["cpu_us"]
-        a, b = statistics.median(runs["plain"]), statistics.median(runs["plugin"])
-        ca_, cb = statistics.median(cpu["plain"]), statistics.median(cpu["plugin"])
-        ratio = b / a if a else 0.0
+        pa, pb = res["plain"], res["plugin"]
+        a, b = statistics.median(pa["rates"]), statistics.median(pb["rates"])
+        # Ratio per adjacent window pair, then the median: robust to load bursts.
+        ratio = statistics.median(y / x for x, y in zip(pa["rates"], pb["rates"]) if x > 0)
+        ca_ = statistics.median(v for v in pa["cpu_us_per_op"] if v > 0)
+        cb = statistics.median(v for v in pb["cpu_us_per_op"] if v > 0)
         cratio = ca_ / cb if cb else 0.0
         ok = ok and ratio >= 0.90
         summary[title] = {"plain": a, "plugin": b, "ratio": ratio, "cpu_us_plain": ca_,
-                          "cpu_us_plugin": cb, "cpu_ratio": cratio, "runs": res}
+                          "cpu_us_plugin": cb, "cpu_ratio": cratio, "raw": res}
         print(f"| {title:26} | {a:9.1f} | {b:9.1f} | {ratio * 100:9.1f}% | {ca_:15.1f} | {cb:8.1f} "
               f"| {cratio * 100:8.1f}% |")
     print("\ntarget: plugin >= 90 % of plain: " + ("met" if ok else "MISSED (see the CPU ratio: "
