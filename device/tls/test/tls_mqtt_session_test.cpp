@@ -183,7 +183,7 @@ TEST(TlsOverMosNet, ConnectionRefusedIsReportedFromTheTcpTransport) {
   uint8_t buf[input_buffer_size(512)];
   TlsTransport tls(tcp, ByteSpan(buf, sizeof(buf)));
   TrustAnchorStore<> anchors;
-  ASSERT_EQ(anchors.add_pem(testing::read_file("/work/shared/testdata/ca/AmazonRootCA1.pem")), Status::kOk);
+  ASSERT_EQ(anchors.add_pem(testing::read_file(MOS_TESTDATA_CA_DIR "AmazonRootCA1.pem")), Status::kOk);
   TlsConfig tc;
   tc.anchors = &anchors;
   ASSERT_EQ(tls.configure(tc), Status::kOk);

@@ -13,7 +13,7 @@ namespace {
 
 using testing::read_file;
 
-const char* kCaDir = "/work/shared/testdata/ca/";
+const char* kCaDir = MOS_TESTDATA_CA_DIR;
 
 std::string amazon_bundle() {
   return read_file(std::string(kCaDir) + "AmazonRootCA1.pem") + read_file(std::string(kCaDir) + "AmazonRootCA3.pem") +
