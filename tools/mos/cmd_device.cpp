@@ -106,36 +106,42 @@ const Json* find_key(const Json& tree, const std::string& key) {
 }
 
 Json typed_value(const std::string& key, const std::string& text, const Json& current) {
-  auto bad = [&](const char* type) {
-    return UserError("config-set: " + key + " is a " + type + ", not \"" + text + "\"",
-                     std::string("give a ") + type + " value, e.g. " +
-                         (std::string(type) == "boolean" ? key + "=true" : key + "=1"));
+  auto bad = [&](const char* type, const char* example) {
+    return UserError("config-set: " + key + " is " + type + ", not \"" + text + "\"",
+                     "give " + std::string(type) + ", e.g. " + key + "=" + example);
+  };
+  auto parse_double = [&](double* out) {
+    try {
+      size_t used = 0;
+      *out = std::stod(text, &used);
+      return used == text.size();
+    } catch (const std::logic_error&) {
+      return false;
+    }
   };
   switch (current.type()) {
     case Json::value_t::boolean:
       if (text == "true" || text == "1") return true;
       if (text == "false" || text == "0") return false;
-      throw bad("boolean");
+      throw bad("a boolean", "true");
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned: {
       try {
         size_t used = 0;
-        long long v = std::stoll(text, &used, 0);
-        if (used != text.size()) throw bad("integer");
-        return v;
+        long long v = std::stoll(text, &used, 10);
+        if (used == text.size()) return v;
       } catch (const std::logic_error&) {
-        throw bad("integer");
       }
+      // A whole-looking default ("2") may belong to a number key: let the
+      // board's schema decide on "1.5".
+      double d = 0;
+      if (parse_double(&d)) return d;
+      throw bad("an integer", "1");
     }
     case Json::value_t::number_float: {
-      try {
-        size_t used = 0;
-        double v = std::stod(text, &used);
-        if (used != text.size()) throw bad("number");
-        return v;
-      } catch (const std::logic_error&) {
-        throw bad("number");
-      }
+      double d = 0;
+      if (parse_double(&d)) return d;
+      throw bad("a number", "1.5");
     }
     case Json::value_t::object:
       throw UserError("config-set: " + key + " is a section, not a value",

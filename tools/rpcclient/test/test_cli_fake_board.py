@@ -161,7 +161,7 @@ class CliAgainstFakeBoard(unittest.TestCase):
         self.assertIn("no config key mqtt.nope", p.stderr)
         p = self.mos("config-set", "mqtt.keep_alive=soon", check=False)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("mqtt.keep_alive is a integer", p.stderr)
+        self.assertIn("mqtt.keep_alive is an integer", p.stderr)
         self.assertIsNone(self.board.saved)
 
     def test_put_get_ls_rm_roundtrip_in_chunks(self):
