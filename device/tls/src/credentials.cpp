@@ -211,6 +211,26 @@ void ClientIdentity::clear() {
 
 Status ClientIdentity::load_pem(std::string_view cert_pem, std::string_view key_pem) {
   clear();
+  // Chain and key are decoded in separate frames so that BearSSL's X.509
+  // decoder (~1.1 KB) and key decoder (~2.1 KB) are never on the stack together.
+  int leaf_key_type = 0;
+  Status s = load_chain(cert_pem, &leaf_key_type);
+  if (s != Status::kOk) return s;
+  s = load_key(key_pem);
+  if (s != Status::kOk) {
+    chain_len_ = 0;
+    return s;
+  }
+  if (key_type_ != leaf_key_type) {
+    std::snprintf(error_, sizeof(error_), "mqtt.ssl_key is an %s key but mqtt.ssl_cert holds an %s key: use the matching pair",
+                  key_type_ == BR_KEYTYPE_EC ? "EC" : "RSA", leaf_key_type == BR_KEYTYPE_EC ? "EC" : "RSA");
+    chain_len_ = 0;
+    return Status::kInvalidArg;
+  }
+  return Status::kOk;
+}
+
+Status ClientIdentity::load_chain(std::string_view cert_pem, int* leaf_key_type_out) {
   br_x509_decoder_context dc;
   DerSink sink;
   sink.arena = &arena_;
@@ -262,17 +282,7 @@ Status ClientIdentity::load_pem(std::string_view cert_pem, std::string_view key_
     std::snprintf(error_, sizeof(error_), "mqtt.ssl_cert: no -----BEGIN CERTIFICATE----- block found");
     return Status::kMalformed;
   }
-  Status s = load_key(key_pem);
-  if (s != Status::kOk) {
-    chain_len_ = 0;
-    return s;
-  }
-  if (key_type_ != leaf_key_type) {
-    std::snprintf(error_, sizeof(error_), "mqtt.ssl_key is an %s key but mqtt.ssl_cert holds an %s key: use the matching pair",
-                  key_type_ == BR_KEYTYPE_EC ? "EC" : "RSA", leaf_key_type == BR_KEYTYPE_EC ? "EC" : "RSA");
-    chain_len_ = 0;
-    return Status::kInvalidArg;
-  }
+  *leaf_key_type_out = leaf_key_type;
   return Status::kOk;
 }
 

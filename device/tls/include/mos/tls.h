@@ -132,7 +132,8 @@ class ClientIdentity {
   const char* error() const { return error_; }
 
  private:
-  Status load_key(std::string_view key_pem);
+  __attribute__((noinline)) Status load_chain(std::string_view cert_pem, int* leaf_key_type);
+  __attribute__((noinline)) Status load_key(std::string_view key_pem);
   Arena arena_;
   br_x509_certificate chain_[MOS_TLS_MAX_CHAIN] = {};
   size_t chain_len_ = 0;
