@@ -24,9 +24,8 @@
 
 #include "mos/app.h"
 #include "mos/event_loop.h"
-#if MOS_SIM_HAVE_FS
+#include "mos/config.h"
 #include "mos/fs.h"
-#endif
 #include "mos/json.h"
 #include "mos/log.h"
 #include "mos/net/poll_waiter.h"
@@ -42,6 +41,7 @@
 #include "mos/sim/sim_gpio.h"
 #include "mos/sim/wifi.h"
 #include "mos/tls.h"
+#include "mos_config.h"  // generated from mos_core.yml + the app's mos.yml
 
 #ifndef MOS_APP_NAME
 #define MOS_APP_NAME "app"
@@ -174,73 +174,28 @@ class UartWatch : public Poller {
 
 // ----------------------------------------------------------------- config --
 
-// The defaults (conf0) of the keys the runtime and the apps use, Mongoose OS
-// names (ARCHITECTURE.md "Config keys").
-constexpr const char kConf0[] = R"({
- "device": {"id": "esp8266_??????", "password": ""},
- "wifi": {"sta": {"enable": false, "ssid": "", "pass": ""},
-          "ap": {"enable": false, "ssid": "Mongoose_??????", "pass": "Mongoose"}},
- "mqtt": {"enable": false, "server": "", "client_id": "", "user": "", "pass": "",
-          "clean_session": true, "keep_alive": 60,
-          "reconnect_timeout_min": 2, "reconnect_timeout_max": 60,
-          "ssl_cert": "", "ssl_key": "", "ssl_ca_cert": "", "ssl_cipher_suites": "",
-          "ssl_psk_identity": "", "ssl_psk_key": "", "will_topic": "", "will_message": "",
-          "pub": "/response", "sub": "/request"}
-})";
-
-// Reads keys from the user level (conf9.json in the flash store) over conf0.
-class JsonConfig : public app::Config {
+// The app's view of mos::Config (schema from mos_core.yml + the app's mos.yml).
+class ConfigView : public app::Config {
  public:
-  void set_levels(std::string conf9, std::string_view mac_hex) {
-    conf9_ = std::move(conf9);
-    mac_hex_ = std::string(mac_hex);
-    cache_.clear();
-  }
+  explicit ConfigView(const mos::Config& cfg) : cfg_(cfg) {}
   std::string_view get_string(std::string_view key) const override {
-    auto it = cache_.find(std::string(key));
-    if (it != cache_.end()) return it->second;
-    json::Token t;
-    std::string value;
-    if (lookup(key, &t) && t.is_string()) {
-      std::vector<char> buf(t.text.size() + 1);
-      size_t len = 0;
-      if (json::as_string(t, Span<char>(buf.data(), buf.size()), &len) == json::Result::kOk) {
-        value.assign(buf.data(), len);
-      }
-    }
-    // "?" in defaults are filled from the MAC's end, as Mongoose OS does:
-    // esp8266_?????? -> esp8266_A1B2C3.
-    size_t q = value.find('?');
-    if (q != std::string::npos) {
-      size_t end = value.find_last_of('?');
-      size_t count = end - q + 1;
-      for (size_t i = 0; i < count && i < mac_hex_.size(); ++i) {
-        if (value[q + i] == '?') value[q + i] = mac_hex_[mac_hex_.size() - count + i];
-      }
-    }
-    return cache_.emplace(std::string(key), value).first->second;
+    const char* v = cfg_.get_string(key);
+    return v != nullptr ? std::string_view(v) : std::string_view();
   }
   int64_t get_int(std::string_view key, int64_t def) const override {
-    json::Token t;
-    int64_t v = def;
-    if (lookup(key, &t) && json::as_int64(t, &v) == json::Result::kOk) return v;
+    int32_t i = 0;
+    if (cfg_.get_int(key, &i)) return i;
+    double d = 0;  // "d" keys such as mqtt.reconnect_timeout_min
+    if (cfg_.get_double(key, &d)) return static_cast<int64_t>(d);
     return def;
   }
   bool get_bool(std::string_view key, bool def) const override {
-    json::Token t;
     bool v = def;
-    if (lookup(key, &t) && json::as_bool(t, &v) == json::Result::kOk) return v;
-    return def;
+    return cfg_.get_bool(key, &v) ? v : def;
   }
 
  private:
-  bool lookup(std::string_view key, json::Token* t) const {
-    if (!conf9_.empty() && json::find(conf9_, key, t) == json::Result::kOk) return true;
-    return json::find(std::string_view(kConf0), key, t) == json::Result::kOk;
-  }
-  std::string conf9_;
-  std::string mac_hex_;
-  mutable std::map<std::string, std::string> cache_;
+  const mos::Config& cfg_;
 };
 
 // ------------------------------------------------------------- transports --
@@ -338,17 +293,18 @@ class Board : public app::Context, public rpc::SysPort {
   net::PollWaiter waiter_;
   PtyUart uart_;
   FileFlash flash_;
-#if MOS_SIM_HAVE_FS
   Fs fs_;
   FsSector sectors_[kFsMaxSectors];
-#endif
   bool fs_ok_ = false;
   SimGpio gpio_;
   VirtualWifi wifi_;
   ControlServer ctl_;
   StationTcp tcp_;
   bool tcp_given_ = false;
-  JsonConfig config_;
+  mos::Config cfg_;
+  MosConfig cfg_cur_{}, cfg_base_{};
+  char cfg_work_[4096];
+  ConfigView config_{cfg_};
   rpc::Dispatcher rpc_;
   rpc::UartChannel chan_;
   ConsoleSink console_;
@@ -409,7 +365,6 @@ bool Board::boot_hardware() {
 }
 
 void Board::mount_store() {
-#if MOS_SIM_HAVE_FS
   // The store's partition: 256 KB from 1 MB on (the first MB is for the
   // firmware image), or the top half of a smaller flash.
   const uint32_t ss = flash_.sector_size();
@@ -438,14 +393,10 @@ void Board::mount_store() {
   FsInfo info = fs_.info();
   MOS_LOGI("fs: %u files, %u of %u bytes used", static_cast<unsigned>(fs_.file_count()),
            static_cast<unsigned>(info.used), static_cast<unsigned>(info.total));
-#else
-  MOS_LOGW("fs: this firmware was built without the flash store (device/fs)");
-#endif
 }
 
 Status Board::read_file(std::string_view name, Span<char> out, size_t* len) {
   if (!fs_ok_) return Status::kIoError;
-#if MOS_SIM_HAVE_FS
   uint32_t size = 0;
   Status s = fs_.stat(name, &size);
   if (s != Status::kOk) return s;
@@ -454,27 +405,22 @@ Status Board::read_file(std::string_view name, Span<char> out, size_t* len) {
   s = fs_.read(name, 0, ByteSpan(reinterpret_cast<uint8_t*>(out.data()), size), &n);
   if (s == Status::kOk && len != nullptr) *len = n;
   return s;
-#else
-  (void)name, (void)out, (void)len;
-  return Status::kNotFound;
-#endif
 }
 
 void Board::load_config() {
-  std::string conf9;
-#if MOS_SIM_HAVE_FS
-  uint32_t size = 0;
-  if (fs_ok_ && fs_.stat("conf9.json", &size) == Status::kOk) {
-    conf9.resize(size);
-    size_t n = 0;
-    if (read_file("conf9.json", Span<char>(conf9.data(), conf9.size()), &n) != Status::kOk ||
-        json::parse(conf9) != json::Result::kOk) {
-      MOS_LOGE("config: conf9.json is unreadable, using defaults");
-      conf9.clear();
-    }
+  uint8_t mac[6];
+  for (int i = 0; i < 6; ++i) {
+    mac[i] = static_cast<uint8_t>(std::strtoul(std::string(mac_hex_ + 2 * i, 2).c_str(), nullptr, 16));
   }
-#endif
-  config_.set_levels(conf9, mac_hex_);
+  Status s = cfg_.init(kMosConfigSchema, &cfg_cur_, &cfg_base_, Span<char>(cfg_work_, sizeof(cfg_work_)),
+                       fs_ok_ ? &fs_ : nullptr, ConstByteSpan(mac, sizeof(mac)));
+  if (s == Status::kOk) s = cfg_.load();
+  if (s != Status::kOk) MOS_LOGE("config: %s (%s)", to_string(s), cfg_.error());
+  if (cfg_.error()[0] != '\0') MOS_LOGW("config: %s", cfg_.error());
+  int32_t level = 2;
+  if (cfg_.get_int("debug.level", &level) && level >= 0 && level <= 3) {
+    set_log_level(static_cast<LogLevel>(level));
+  }
   device_id_ = std::string(config_.get_string("device.id"));
   rpc_.set_device_id(device_id_);
   MOS_LOGI("config: device.id %s", device_id_.c_str());
@@ -567,13 +513,11 @@ void Board::get_info(rpc::SysInfo* out) {
   out->ram_free = static_cast<uint32_t>(mi.fordblks);
   if (out->ram_free < ram_min_free_) ram_min_free_ = out->ram_free;
   out->ram_min_free = ram_min_free_;
-#if MOS_SIM_HAVE_FS
   if (fs_ok_) {
     FsInfo fi = fs_.info();
     out->fs_size = fi.total;
     out->fs_free = fi.free;
   }
-#endif
   out->wifi_status = to_string(wifi_.status());
   out->wifi_ssid = wifi_.status() == WifiStatus::kDisconnected ? "" : wifi_.ssid();
   out->wifi_ip = wifi_.ip();
