@@ -32,6 +32,7 @@
 #include "mos/net/tcp_transport.h"
 #include "mos/rpc.h"
 #include "mos/rpc_sys.h"
+#include "mos/rpc_store.h"
 #include "mos/rpc_uart.h"
 #include "mos/sim/console.h"
 #include "mos/sim/control.h"
@@ -578,6 +579,12 @@ int Board::run(char** argv) {
 
   static rpc::SysService sys(rpc_, *this, loop_);
   (void)sys.register_handlers();
+  static rpc::ConfigService config_rpc(rpc_, cfg_, this, loop_);
+  (void)config_rpc.register_handlers();
+  if (fs_ok_) {
+    static rpc::FsService fs_rpc(rpc_, fs_);
+    (void)fs_rpc.register_handlers();
+  }
   register_gpio_rpc();
 
   Status s = mos_app_init(*this);

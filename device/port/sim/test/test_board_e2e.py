@@ -198,7 +198,6 @@ class BoardTest(unittest.TestCase):
         p = self.mos("sim", "press", "nosuch", 0, check=False)
         self.assertIn("mos sim list", p.stderr)
 
-    @unittest.skipUnless(os.environ.get("MOS_SIM_HAVE_CONFIG"), "the board links no config service yet")
     def test_reboot_keeps_the_port_and_flash_survives_restart(self):
         path = self.start("e2e3", "--ap", "mos-lab:right-password")
         pty = Pty(path)
