@@ -109,6 +109,7 @@ int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plug
     conf += "plugin_opt_dataplane_sha256 " + dataplane_id + "\n";
   }
   conf += "persistence false\n";
+  conf += "sys_interval 2\n";  // $SYS/broker/clients/connected for `mos cloud status`
   conf += "user root\n";
   conf += "connection_messages true\n";
   conf += "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
@@ -176,7 +177,9 @@ int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cl
     res.set_content(nlohmann::json{{"message", "HTTP " + std::to_string(res.status) + ": the request was rejected before it reached the API (" + type + ")."}}.dump(),
                     "application/json");
   });
-  srv.set_pre_routing_handler([&](const httplib::Request& hr, httplib::Response& res) {
+  // Every path goes to the API (which answers unknown ones AWS-style). Not a
+  // pre-routing handler: those run before httplib reads the body.
+  auto handler = [&](const httplib::Request& hr, httplib::Response& res) {
     auto t0 = std::chrono::steady_clock::now();
     mos::cloud::Response r;
     if (hr.method == "GET" && (hr.target == "/mos/status")) {
@@ -205,8 +208,13 @@ int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cl
     std::printf("%s %s -> %d %s(%.1f ms)\n", hr.method.c_str(), hr.target.substr(0, 200).c_str(), r.status,
                 et == r.headers.end() ? "" : (et->second + " ").c_str(), ms);
     std::fflush(stdout);
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  };
+  const char* any = R"([\s\S]*)";
+  srv.Get(any, handler);
+  srv.Post(any, handler);
+  srv.Put(any, handler);
+  srv.Delete(any, handler);
+  srv.Patch(any, handler);
 
   // SIGTERM/SIGINT stop the server cleanly (mos cloud down sends SIGTERM).
   sigset_t set;
