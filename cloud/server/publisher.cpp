@@ -10,11 +10,10 @@ namespace mos::cloud {
 Publisher::Publisher(PublisherConfig cfg) : cfg_(std::move(cfg)) {}
 
 Publisher::~Publisher() {
-  if (mosq_) {
-    mosquitto_disconnect(mosq_);
-    mosquitto_loop_stop(mosq_, true);
-    mosquitto_destroy(mosq_);
-  }
+  stop_ = true;
+  if (mosq_) mosquitto_disconnect(mosq_);
+  if (thread_.joinable()) thread_.join();
+  if (mosq_) mosquitto_destroy(mosq_);
 }
 
 bool Publisher::start(std::string& error) {
@@ -24,6 +23,8 @@ bool Publisher::start(std::string& error) {
     error = "cannot create the MQTT client";
     return false;
   }
+  // publish() runs on HTTP worker threads while the network loop runs here.
+  mosquitto_threaded_set(mosq_, true);
   mosquitto_connect_callback_set(mosq_, &Publisher::on_connect);
   mosquitto_disconnect_callback_set(mosq_, &Publisher::on_disconnect);
   mosquitto_publish_callback_set(mosq_, &Publisher::on_publish);
@@ -34,14 +35,19 @@ bool Publisher::start(std::string& error) {
     error = std::string("cannot load the dataplane TLS files: ") + mosquitto_strerror(rc);
     return false;
   }
-  mosquitto_reconnect_delay_set(mosq_, 1, 5, false);
-  // Asynchronous: the broker may still be starting; the loop thread retries.
-  mosquitto_connect_async(mosq_, cfg_.host.c_str(), cfg_.port, 30);
-  rc = mosquitto_loop_start(mosq_);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    error = std::string("cannot start the MQTT thread: ") + mosquitto_strerror(rc);
-    return false;
-  }
+  // The broker may start after us, restart, or refuse a handshake while it
+  // starts: connect, run until the connection ends for any reason, retry.
+  thread_ = std::thread([this] {
+    while (!stop_) {
+      if (mosquitto_connect(mosq_, cfg_.host.c_str(), cfg_.port, 30) == MOSQ_ERR_SUCCESS)
+        mosquitto_loop_forever(mosq_, 500, 1);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        connected_ = false;
+      }
+      for (int i = 0; i < 5 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   return true;
 }
 

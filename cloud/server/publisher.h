@@ -5,8 +5,10 @@
 #pragma once
 #include <condition_variable>
 #include <mutex>
+#include <atomic>
 #include <set>
 #include <string>
+#include <thread>
 
 struct mosquitto;
 struct mosquitto_message;
@@ -48,6 +50,8 @@ class Publisher {
   bool connected_ = false;
   int clients_ = -1;
   std::set<int> acked_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace mos::cloud

@@ -4,3 +4,5 @@ target_link_libraries(mos_cli_commands PUBLIC mos_rpcclient)
 if(TARGET mos_sim_firmware_c_mqtt)
   add_dependencies(mos_cli_commands mos_sim_firmware_c_mqtt)
 endif()
+# `mos cloud`: finds mos-cloud and the policy plugin in this build tree.
+target_compile_definitions(mos_cli_commands PRIVATE MOS_BUILD_DIR="${CMAKE_BINARY_DIR}")
