@@ -110,6 +110,10 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   if (suite_count_ > 0) br_ssl_engine_set_suites(&cc_.eng, suites_, suite_count_);
   // TLS 1.2 only: the contract (ARCHITECTURE.md "TLS") and what AWS IoT needs.
   br_ssl_engine_set_versions(&cc_.eng, BR_TLS12, BR_TLS12);
+  // Refuse renegotiation (RFC 5746 is supported, but an MQTT broker has no
+  // reason to renegotiate): the X.509 context then serves the initial
+  // handshake only, and no second handshake can strike mid-session.
+  br_ssl_engine_add_flags(&cc_.eng, BR_OPT_NO_RENEGOTIATION);
   const br_ec_impl* ec = config_.ec != nullptr ? config_.ec : br_ec_get_default();
   if (config_.ec != nullptr) {
     br_ssl_engine_set_ec(&cc_.eng, ec);

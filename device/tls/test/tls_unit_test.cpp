@@ -454,6 +454,22 @@ TEST_F(InMemory, ServerIgnoringMaxFragmentLengthGetsTheSizeToRaise) {
   EXPECT_NE(std::string(tls.last_error()).find("raise the TLS buffer to 16709 bytes"), std::string::npos);
 }
 
+TEST_F(InMemory, RenegotiationIsRefused) {
+  uint8_t in[input_buffer_size(1024)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  ASSERT_TRUE(handshake(tls)) << tls.last_error();
+  // The server sends HelloRequest (RFC 5246 §7.4.1.1); the client answers
+  // with a no_renegotiation alert (100, RFC 5246 §7.2.2) instead of a new
+  // handshake. BearSSL's server then gives up the connection.
+  ASSERT_EQ(br_ssl_engine_renegotiate(&sc.eng), 1);
+  serve();
+  uint8_t chunk[16];
+  EXPECT_EQ(tls.read(ByteSpan(chunk, sizeof(chunk))), Transport::kWouldBlock) << tls.last_error();
+  serve();
+  EXPECT_EQ(br_ssl_engine_last_error(&sc.eng), BR_ERR_RECV_FATAL_ALERT + 100);
+}
+
 TEST_F(InMemory, WrongHostNameAndUnknownTimeFailTheirOwnWay) {
   uint8_t in[input_buffer_size(512)];
   TlsTransport tls(pipe, ByteSpan(in, sizeof(in)));
