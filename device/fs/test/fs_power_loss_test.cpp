@@ -188,7 +188,15 @@ TEST_P(FsPowerLoss, EveryCutLeavesOldOrNewVersion) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, FsPowerLoss,
                          ::testing::Values(FaultFlash::Partial::kNone, FaultFlash::Partial::kPrefix,
-                                           FaultFlash::Partial::kRandomBits));
+                                           FaultFlash::Partial::kRandomBits),
+                         [](const ::testing::TestParamInfo<FaultFlash::Partial>& p) {
+                           switch (p.param) {
+                             case FaultFlash::Partial::kNone: return std::string("NothingApplied");
+                             case FaultFlash::Partial::kPrefix: return std::string("PartApplied");
+                             case FaultFlash::Partial::kRandomBits: return std::string("RandomBitsApplied");
+                           }
+                           return std::string("Unknown");
+                         });
 
 // The case the intent record exists for: the collector's erase of the tail is
 // cut after erasing a tombstone but not the older version it buries. Without
