@@ -69,6 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)fs.remove(std::string_view(copy, name.size()));
     }
   }
-  for (int i = 0; i < 8; ++i) (void)fs.write("churn", mos::ConstByteSpan(kData, 700));
+  for (int i = 0; i < 4; ++i) (void)fs.write("churn", mos::ConstByteSpan(kData, 700));
   return 0;
 }
