@@ -112,6 +112,7 @@ struct SimOpts {
   std::vector<std::string> aps;
   std::string flash_size;
   std::string firmware;
+  std::string flash_sync = "on-flush";
   int pin = -1;
   int ms = 200;
 };
@@ -207,7 +208,7 @@ void start() {
   const std::string bin = board_binary();
 
   std::vector<std::string> args = {bin, "--name", o.name, "--dir", dir.string(), "--flash-size",
-                                   std::to_string(flash_size)};
+                                   std::to_string(flash_size), "--flash-sync", o.flash_sync};
   for (const std::string& a : aps) {
     args.push_back("--ap");
     args.push_back(a);
@@ -397,6 +398,11 @@ Registration reg{"sim", [](CLI::App& app) {
   s->add_option("--name", o.name, "Board name (its MAC and device.id derive from it)")->capture_default_str();
   s->add_option("--ap", o.aps, "An access point around the board, SSID:PASS (repeatable; SSID alone = open)");
   s->add_option("--flash-size", o.flash_size, "Flash size, e.g. 4M (default: the existing image's, else 4M)");
+  s->add_option("--flash-sync", o.flash_sync,
+                "When flash writes reach the disk: on-flush (the process dying loses nothing; a host "
+                "crash may) or every-write (msync each write: slow)")
+      ->check(CLI::IsMember({"on-flush", "every-write"}))
+      ->capture_default_str();
   s->add_option("--firmware", o.firmware, "Board executable (default: mos-sim-board next to mos)");
   s->callback(start);
 

@@ -68,6 +68,7 @@ struct Options {
   std::vector<AccessPoint> aps;
   std::vector<std::string> ap_specs;
   uint32_t flash_size = FileFlash::kDefaultSize;
+  FileFlash::Sync flash_sync = FileFlash::Sync::kOnFlush;
   int uart_fd = -1;  // inherited across a reboot
   unsigned boot = 0;
   std::string reset_reason = "power on";
@@ -76,6 +77,7 @@ struct Options {
 void usage() {
   std::fprintf(stderr,
                "usage: mos-sim-board [--name N] [--dir D] [--ap SSID:PASS]... [--flash-size BYTES]\n"
+               "                     [--flash-sync every-write|on-flush]\n"
                "A virtual NodeMCU board running the " MOS_APP_NAME
                " firmware. Start it with `mos sim start`.\n");
 }
@@ -110,6 +112,15 @@ bool parse_options(int argc, char** argv, Options* o) {
         return false;
       }
       o->flash_size = static_cast<uint32_t>(n);
+    } else if (a == "--flash-sync" && next(&v)) {
+      if (v == "every-write") {
+        o->flash_sync = FileFlash::Sync::kEveryWrite;
+      } else if (v == "on-flush") {
+        o->flash_sync = FileFlash::Sync::kOnFlush;
+      } else {
+        std::fprintf(stderr, "bad --flash-sync %s: every-write or on-flush\n", v.c_str());
+        return false;
+      }
     } else if (a == "--uart-fd" && next(&v)) {
       o->uart_fd = std::atoi(v.c_str());
     } else if (a == "--boot" && next(&v)) {
@@ -144,11 +155,8 @@ struct ConsoleSink {
     timeval tv{};
     gettimeofday(&tv, nullptr);
     char buf[MOS_LOG_LINE_MAX + 40];
-    size_t n = Console::format_stamp(static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000,
-                                     buf, sizeof(buf));
-    int m = std::snprintf(buf + n, sizeof(buf) - n, "%s %.*s", to_string(level),
-                          static_cast<int>(msg.size()), msg.data());
-    if (m > 0) n += static_cast<size_t>(m) < sizeof(buf) - n ? static_cast<size_t>(m) : sizeof(buf) - n - 1;
+    size_t n = format_log_line(static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000, level,
+                               msg, buf, sizeof(buf));
     static_cast<ConsoleSink*>(ctx)->line(std::string_view(buf, n));
   }
 };
@@ -349,7 +357,7 @@ bool Board::boot_hardware() {
                 MOS_APP_VERSION, MOS_VERSION, __DATE__, __TIME__, o_.boot, o_.reset_reason.c_str());
   console_.line(line);
 
-  s = flash_.open("flash.bin", o_.flash_size);
+  s = flash_.open("flash.bin", o_.flash_size, o_.flash_sync);
   if (s != Status::kOk) {
     MOS_LOGE("flash: %s", flash_.error());
     return false;
@@ -558,7 +566,8 @@ void Board::reexec(char** argv) {
   std::vector<std::string> args = {argv[0], "--name", o_.name, "--dir", ".", "--flash-size",
                                    std::to_string(o_.flash_size), "--uart-fd", std::to_string(fd),
                                    "--boot", std::to_string(o_.boot + 1), "--reset-reason",
-                                   "software reboot"};
+                                   "software reboot", "--flash-sync",
+                                   o_.flash_sync == FileFlash::Sync::kEveryWrite ? "every-write" : "on-flush"};
   for (const std::string& a : o_.ap_specs) {
     args.push_back("--ap");
     args.push_back(a);

@@ -51,11 +51,18 @@ TEST(Random, NotConstant) {
   EXPECT_TRUE(differs);
 }
 
-TEST(Console, StampLooksLikeMongooseOs) {
-  char buf[40];
+TEST(Console, LineLooksLikeMongooseOs) {
+  char buf[64];
   // 2026-11-27T06:01:02.123Z
-  size_t n = Console::format_stamp(1795759262123LL, buf, sizeof(buf));
+  size_t n = format_stamp(1795759262123LL, buf, sizeof(buf));
   EXPECT_EQ(std::string(buf, n), "[Nov 27 06:01:02.123] ");
+  n = format_log_line(1795759262005LL, LogLevel::kWarn, "WiFi STA: auth failed", buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf, n), "[Nov 27 06:01:02.005] W WiFi STA: auth failed");
+  // Truncated to the buffer, always terminated.
+  n = format_log_line(1795759262005LL, LogLevel::kInfo, std::string(100, 'x'), buf, 30);
+  EXPECT_EQ(n, 29u);
+  EXPECT_EQ(buf[29], '\0');
+  EXPECT_EQ(format_log_line(0, LogLevel::kInfo, "x", buf, 0), 0u);
 }
 
 TEST(AtomicFile, ReplacesContent) {

@@ -222,7 +222,7 @@ class BoardTest(unittest.TestCase):
         # Stop (power off) and start again: the config is still in flash.
         self.mos("sim", "stop", "e2e3")
         self.assertIn("stopped", self.mos("sim", "list").stdout)
-        path = self.start("e2e3")  # the board keeps its access points
+        path = self.start("e2e3", "--flash-sync", "every-write")  # keeps its access points
         pty = Pty(path)
         try:
             reply, _ = pty.call("Config.Get", {"key": "wifi.sta.pass"})
