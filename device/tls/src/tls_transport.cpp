@@ -340,11 +340,11 @@ uint16_t TlsTransport::cipher_suite() const {
 }
 
 size_t TlsTransport::max_fragment() const {
-  // The engine's own limit (buffers) and what the server accepted in its
-  // max_fragment_length answer (RFC 6066 §4).
-  size_t own = cc_.eng.max_frag_len;
-  size_t peer = cc_.eng.peer_log_max_frag_len != 0 ? (size_t{1} << cc_.eng.peer_log_max_frag_len) : 16384;
-  return own < peer ? own : peer;
+  // What our buffers allow and the ClientHello asked for (RFC 6066 §4).
+  // BearSSL rejects a ServerHello that echoes another value
+  // (BR_ERR_BAD_FRAGLEN), but one that ignores the extension is only seen
+  // when a larger record arrives (BR_ERR_TOO_LARGE).
+  return cc_.eng.max_frag_len;
 }
 
 }  // namespace mos::tls

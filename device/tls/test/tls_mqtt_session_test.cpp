@@ -139,6 +139,41 @@ TEST_F(TlsMqttSession, SubscribePublishQos1EchoOverMutualTls) {
   session.stop();
 }
 
+TEST_F(TlsMqttSession, MosquittoHonoursMaxFragmentLengthFor837ByteBuffer) {
+  // A 3000-byte PUBLISH echoed back can only arrive through an 837-byte TLS
+  // buffer if the broker splits it into records of at most 512 bytes; one
+  // that ignored max_fragment_length would fail with BR_ERR_TOO_LARGE.
+  net::TcpTransport tcp;
+  uint8_t tls_buf[input_buffer_size(512)];
+  TlsTransport tls(tcp, ByteSpan(tls_buf, sizeof(tls_buf)));
+  TrustAnchorStore<> anchors;
+  ClientIdentityStore<> identity;
+  ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
+  ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
+  TlsConfig tc;
+  tc.anchors = &anchors;
+  tc.identity = &identity;
+  ASSERT_EQ(tls.configure(tc), Status::kOk);
+  static uint8_t rx[4096], tx[4096], inflight[4096];
+  mqtt::Session session(tls, clock_, random_, mqtt::Buffers{ByteSpan(rx), ByteSpan(tx), ByteSpan(inflight)});
+  mqtt::Config mc;
+  mc.host = "localhost";
+  mc.port = broker_->port();
+  mc.client_id = "device-1-big";
+  Seen seen;
+  ASSERT_EQ(session.start(mc, on_event, &seen), Status::kOk);
+  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.connected; })) << tls.last_error();
+  ASSERT_EQ(session.subscribe("mos/tls/big", 1), Status::kOk);
+  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.subscribed; }));
+  std::string big(3000, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  ASSERT_EQ(session.publish("mos/tls/big", as_bytes(big), 1, false), Status::kOk);
+  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.puback && !seen.message.empty(); })) << tls.last_error();
+  EXPECT_EQ(seen.message, big);
+  EXPECT_EQ(tls.bearssl_error(), 0);
+  session.stop();
+}
+
 TEST_F(TlsMqttSession, WrongCaIsLoggedByTheSession) {
   net::TcpTransport tcp;
   uint8_t tls_buf[input_buffer_size(512)];

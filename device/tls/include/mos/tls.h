@@ -218,7 +218,8 @@ class TlsTransport : public Transport {
 
   int bearssl_error() const { return br_err_; }
   uint16_t cipher_suite() const;
-  // The negotiated record size limit for our input (16384 without MFL).
+  // The record size requested with max_fragment_length (RFC 6066 §4), set
+  // by the buffer sizes; 16384 = not requested.
   size_t max_fragment() const;
   const br_ssl_client_context& engine() const { return cc_; }
 
