@@ -528,7 +528,9 @@ void Board::get_info(rpc::SysInfo* out) {
     out->fs_free = fi.free;
   }
   out->wifi_status = to_string(wifi_.status());
-  out->wifi_ssid = wifi_.status() == WifiStatus::kDisconnected ? "" : wifi_.ssid();
+  // A view of the member, not of a temporary std::string.
+  out->wifi_ssid = wifi_.status() == WifiStatus::kDisconnected ? std::string_view()
+                                                                 : std::string_view(wifi_.ssid());
   out->wifi_ip = wifi_.ip();
 }
 
