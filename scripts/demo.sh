@@ -41,7 +41,7 @@ run scripts/setup.sh
 
 say "2. Build the mos CLI and the virtual board with the c_mqtt firmware"
 cmake --preset default >/dev/null
-run cmake --build --preset default --target mos mos-sim-board
+run cmake --build --preset default --target mos mos_sim_firmware_c_mqtt
 MOS=$ROOT/build/default/tools/mos/mos
 mos() { printf '  $ mos %s\n' "$*"; "$MOS" "$@"; }
 
