@@ -209,7 +209,18 @@ void cmd_config_set(const std::vector<std::string>& pairs, bool no_reboot, bool 
 
 void cmd_ls(bool long_format) {
   Session s;
-  Json r = s.client.call("FS.List");
+  // FS.ListExt adds sizes; boards without it answer 404, then plain FS.List.
+  Json r;
+  bool have = false;
+  if (long_format) {
+    try {
+      r = s.client.call("FS.ListExt");
+      have = true;
+    } catch (const rpcclient::RpcError& e) {
+      if (e.code != 404) throw;
+    }
+  }
+  if (!have) r = s.client.call("FS.List");
   if (!r.is_array()) throw UserError("FS.List: unexpected answer " + r.dump(), "");
   for (const auto& e : r) {
     if (e.is_string()) {

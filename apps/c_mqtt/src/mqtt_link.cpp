@@ -47,7 +47,7 @@ namespace {
 
 void copy_to(char* dst, size_t cap, std::string_view s) {
   size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
-  std::memcpy(dst, s.data(), n);
+  if (n > 0) std::memcpy(dst, s.data(), n);  // an empty view may have a null data()
   dst[n] = '\0';
 }
 

@@ -80,6 +80,8 @@ class FakeBoard:
             return self.reply(req, with_crc, None)
         if m == "FS.List":
             return self.reply(req, with_crc, sorted(self.files))
+        if m == "FS.ListExt":
+            return self.reply(req, with_crc, [{"name": n, "size": len(d)} for n, d in sorted(self.files.items())])
         if m == "FS.Put":
             data = base64.b64decode(a["data"])
             if a.get("append"):
@@ -180,6 +182,7 @@ class CliAgainstFakeBoard(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout, data)
         self.assertIn("blob.bin", self.mos("ls").stdout.split())
+        self.assertIn("5000 blob.bin", " ".join(self.mos("ls", "-l").stdout.split()))
         self.mos("rm", "blob.bin")
         self.assertNotIn("blob.bin", self.board.files)
 
