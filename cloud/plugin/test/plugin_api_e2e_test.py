@@ -128,17 +128,25 @@ class PluginThroughApi(unittest.TestCase):
         return subprocess.run(["mosquitto_pub", *self.args(c, client_id), "-t", topic, "-m", message, "-q", "1"],
                               capture_output=True, text=True, timeout=20)
 
-    def subscribe(self, c, client_id, topic_filter) -> Subscriber:
-        # -d: mosquitto_sub reports the SUBACK (the broker's default log level does not).
-        s = Subscriber([*self.args(c, client_id), "-t", topic_filter, "-v", "-q", "1", "-d"])
+    def subscribe(self, c, client_id, topic_filter, probe_topic) -> Subscriber:
+        """mosquitto_sub in the background, returned once it receives a probe that
+        c publishes to probe_topic (the broker's default log level does not show
+        SUBACKs, and mosquitto_sub flushes only message lines)."""
+        s = Subscriber([*self.args(c, client_id), "-t", topic_filter, "-v", "-q", "1"])
         self.subs.append(s)
-        wait_until(lambda: any("received SUBACK" in line for line in s.messages()), what="SUBACK")
+        deadline = time.monotonic() + 15
+        while not any(line.startswith(probe_topic + " ") for line in s.messages()):
+            if time.monotonic() > deadline or s.proc.poll() is not None:
+                raise AssertionError(f"{client_id} did not receive its probe: {s.messages()}\n"
+                                     f"{self.log_text()[-2000:]}")
+            self.pub(c, client_id + "-probe", probe_topic, "probe")
+            time.sleep(0.2)
         return s
 
     @staticmethod
     def received(s: Subscriber) -> list[str]:
-        """Message lines of a -d -v mosquitto_sub (without its debug lines)."""
-        return [line for line in s.messages() if not line.startswith(("Client ", "Subscribed"))]
+        """Message lines other than the readiness probes."""
+        return [line for line in s.messages() if not line.endswith(" probe")]
 
     def unique(self, stem: str) -> str:
         PluginThroughApi.n += 1
@@ -167,7 +175,7 @@ class PluginThroughApi(unittest.TestCase):
                           {"Effect": "Allow", "Action": "iot:Publish",
                            "Resource": f"arn:aws:iot:{REGION}:{account}:topic/dev/${{iot:ClientId}}/*"})
         self.iot.attach_policy(policyName=own, target=dev["arn"])
-        sub = self.subscribe(watcher, "watcher-1", "dev/#")
+        sub = self.subscribe(watcher, "watcher-1", "dev/#", "dev/_probe")
         mark = len(self.log_text())
         self.assertEqual(self.pub(dev, "esp_1", "dev/esp_1/temp", "allowed").returncode, 0)
         self.assertEqual(self.pub(dev, "esp_1", "dev/esp_2/temp", "forbidden").returncode, 0)
@@ -184,7 +192,7 @@ class PluginThroughApi(unittest.TestCase):
         p = self.policy(self.unique("live-all"), {"Effect": "Allow", "Action": "iot:*", "Resource": "*"})
         self.iot.attach_policy(policyName=p, target=dev["arn"])
         client_id = self.unique("live-sub")
-        sub = self.subscribe(dev, client_id, "live/#")
+        sub = self.subscribe(dev, client_id, "live/#", "live/_probe")
         mark = len(self.log_text())
         t0 = time.monotonic()
         self.iot.update_certificate(certificateId=dev["id"], newStatus=new_status)
