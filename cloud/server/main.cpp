@@ -105,7 +105,9 @@ int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plug
   conf += "allow_anonymous true\n";
   if (!plugin.empty()) {
     conf += "plugin " + plugin + "\n";
-    conf += "plugin_opt_db " + (dir / "registry.db").string() + "\n";
+    // Not plugin_opt_db: Mosquitto 2.0.11 rejects option names under 3 characters
+    // ("Invalid auth_opt_ config option"); see CLOUD_CONTRACT.md's amendment.
+    conf += "plugin_opt_registry_db " + (dir / "registry.db").string() + "\n";
     conf += "plugin_opt_dataplane_sha256 " + dataplane_id + "\n";
   }
   conf += "persistence false\n";
