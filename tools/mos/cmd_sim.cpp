@@ -11,6 +11,7 @@
 //   gpio.json    pin levels, rewritten atomically on every change
 //   ctl.sock     control socket (press a button, read pins live)
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -229,6 +230,9 @@ void start() {
       dup2(out, 1);
       dup2(out, 2);
     }
+    // Only stdio goes along: the board must not hold our (or our caller's)
+    // pipes open, or a caller reading our output would wait for the board.
+    close_range(3, ~0u, 0);
     std::vector<char*> av;
     for (std::string& a : args) av.push_back(a.data());
     av.push_back(nullptr);

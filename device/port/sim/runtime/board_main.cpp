@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/close_range.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -562,6 +563,9 @@ void Board::reexec(char** argv) {
   chan_.flush();
   flash_.close();
   ctl_.close();
+  // Nothing but the console survives the reboot: sockets the app left open
+  // (MQTT, TLS) must close as a chip's would, not leak into the next boot.
+  (void)close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
   // The pty master survives exec, so a tool holding the port keeps it.
   int fd = uart_.fd();
   (void)fcntl(fd, F_SETFD, 0);
