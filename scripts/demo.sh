@@ -43,7 +43,8 @@ say "2. Build the mos CLI and the virtual board with the c_mqtt firmware"
 cmake --preset default >/dev/null
 run cmake --build --preset default --target mos mos_sim_firmware_c_mqtt
 MOS=$ROOT/build/default/tools/mos/mos
-mos() { printf '  $ mos %s\n' "$*"; "$MOS" "$@"; }
+# Shows each mos command as a person would type it, its output indented.
+mos() { printf '  $ mos %s\n' "$*"; "$MOS" "$@" 2>&1 | sed 's/^/    /'; }
 
 say "3. Certificates (openssl): a CA, the broker's certificate, the device's certificate"
 PKI=$WORK/pki; mkdir -p "$PKI"
@@ -87,13 +88,13 @@ note "broker: localhost:$PORT (mutual TLS)"
 
 say "5. Start a virtual NodeMCU board (a Wi-Fi access point 'DemoAP' is in range)"
 out=$(mos sim start --name "$BOARD" --ap "DemoAP:demo-pass-123")
-echo "$out" | sed 's/^/    /'
+echo "$out"
 PTY=$(echo "$out" | grep -o '/dev/pts/[0-9]*' | head -1)
 [ -n "$PTY" ] || { echo "no pseudo-terminal in the output of mos sim start" >&2; exit 1; }
 export MOS_PORT=$PTY
 note "its serial port is $PTY: mos talks RPC over it (and so could picocom)"
 for _ in $(seq 50); do "$MOS" --timeout 1 call RPC.Ping >/dev/null 2>&1 && break; sleep 0.2; done
-mos call Sys.GetInfo | sed 's/^/    /'
+mos call Sys.GetInfo
 
 say "6. Provision over the serial port: certificates into the board's flash, then the config"
 mos put "$PKI/ca.pem" ca.pem
@@ -105,9 +106,9 @@ mos config-set wifi.sta.enable=true wifi.sta.ssid=DemoAP wifi.sta.pass=demo-pass
 note "Config.Save rebooted the board; it now joins Wi-Fi and connects with mutual TLS"
 
 say "7. The board's console (serial log) until MQTT is connected"
-mos --timeout 30 console --until "MQTT connected|subscribed" | sed 's/^/    /'
+mos --timeout 30 console --until "subscribed to /request"
 
-say "8. Watch /response with mosquitto_sub"
+say "8. Watch /response with mosquitto_sub (a test client with its own certificate)"
 CLIENT=(-h localhost -p "$PORT" --cafile "$PKI/ca.pem" --cert "$PKI/client.crt" --key "$PKI/client.key")
 mosquitto_sub "${CLIENT[@]}" -i demo-sub -t /response -v > "$WORK/responses.txt" &
 PIDS+=($!)
@@ -123,17 +124,22 @@ wait_response() {  # state
   for _ in $(seq 100); do
     grep -q "\"state\":$1" "$WORK/responses.txt" && break; sleep 0.1
   done
+  if ! grep -q "\"state\":$1" "$WORK/responses.txt"; then
+    echo "no reply with state $1 on /response within 10 s; the board's log: $MOS_SIM_DIR/$BOARD/console.log" >&2
+    tail -20 "$MOS_SIM_DIR/$BOARD/console.log" >&2
+    exit 1
+  fi
   grep "\"state\":$1" "$WORK/responses.txt" | tail -1 | sed 's/^/    received: /'
 }
 
 say "9. Publish the seed's message exactly as typed: state 0 -> LED ON"
 publish 0
 wait_response 0
-mos sim gpio "$BOARD" 2 | sed 's/^/    /'
+mos sim gpio "$BOARD" 2
 
 say "10. state 1 -> LED OFF"
 publish 1
 wait_response 1
-mos sim gpio "$BOARD" 2 | sed 's/^/    /'
+mos sim gpio "$BOARD" 2
 
 say "Done: the board obeyed the seed's message over mutual-TLS MQTT."
