@@ -198,6 +198,29 @@ class BoardTest(unittest.TestCase):
         p = self.mos("sim", "press", "nosuch", 0, check=False)
         self.assertIn("mos sim list", p.stderr)
 
+    def test_picocom_shows_the_console(self):
+        """A terminal program on the port sees the log as it happens."""
+        path = self.start("e2e4")
+        out = Path(self.tmp.name) / "picocom.out"
+        # picocom wants a terminal on stdin: script(1) gives it one.
+        with open(out, "wb") as f:
+            proc = subprocess.Popen(["script", "-qfc", f"picocom -q -b 115200 --exit-after 3000 {path}",
+                                     "/dev/null"], stdin=subprocess.PIPE, stdout=f,
+                                    stderr=subprocess.STDOUT)
+            try:
+                time.sleep(0.8)  # picocom opens the port
+                self.mos("sim", "press", "e2e4", 0, "--ms", 100)
+                mostest.wait_until(lambda: b"GPIO0 -> HIGH (FLASH button up)" in out.read_bytes(),
+                                   timeout=5, what="the button lines in picocom")
+            finally:
+                proc.stdin.close()
+                proc.terminate()
+                proc.wait(timeout=5)
+        text = out.read_bytes().decode(errors="replace")
+        self.assertRegex(text, r"\[\w{3} \d\d \d\d:\d\d:\d\d\.\d{3}\] I GPIO0 -> LOW \(FLASH button down\)")
+        # Output from before picocom opened the port is not replayed to it.
+        self.assertNotIn("mos sim board", text)
+
     def test_reboot_keeps_the_port_and_flash_survives_restart(self):
         path = self.start("e2e3", "--ap", "mos-lab:right-password")
         pty = Pty(path)
