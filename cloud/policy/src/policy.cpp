@@ -379,9 +379,16 @@ std::optional<Pattern> condition_value(const std::string& v, const Variables& va
 bool pattern_match(const Pattern& p, std::string_view s, bool ci) {
   if (p.match_all) return true;
   if (p.all_literal && !ci) return p.text == s;
+  // Most ARN patterns are a long literal prefix: compare it in one go.
+  size_t pi = 0, si = 0;
+  if (!ci && p.prefix > 0) {
+    if (s.size() < p.prefix || s.compare(0, p.prefix, p.text, 0, p.prefix) != 0) return false;
+    if (p.prefix_star) return true;
+    pi = si = p.prefix;
+  }
   const size_t m = p.text.size();
   const size_t n = s.size();
-  size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
+  size_t star = std::string::npos, mark = 0;
   while (si < n) {
     if (pi < m && p.kinds[pi] == '*') {
       star = pi++;
@@ -468,6 +475,8 @@ Tri eval_clause(const ConditionClause& c, const Variables& vars) {
 void BoundPolicies::Pattern::finish() {
   all_literal = kinds.find_first_not_of('L') == std::string::npos;
   match_all = kinds == "*";
+  prefix = all_literal ? kinds.size() : kinds.find_first_not_of('L');
+  prefix_star = !all_literal && prefix + 1 == kinds.size() && kinds.back() == '*';
 }
 
 ParseResult validate(std::string_view document_json) {

@@ -111,6 +111,8 @@ class BoundPolicies {
     // Set by finish(): the hot path skips the glob matcher for these.
     bool all_literal = false;  // no wildcard: plain comparison
     bool match_all = false;    // exactly "*"
+    bool prefix_star = false;  // literal prefix then a single trailing "*" (typical ARN)
+    size_t prefix = 0;         // length of the literal run before the first wildcard
     void finish();
   };
   struct BoundStatement {
