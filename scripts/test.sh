@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-step() { printf '\n==== %s ====\n' "$*"; }
+start=$SECONDS
+step() { printf '\n==== %s (at %ds) ====\n' "$*" $((SECONDS - start)); }
 
 step "setup (Debian packages)"
 scripts/setup.sh
@@ -30,3 +31,5 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan -L unit
 scripts/fuzz.sh build/asan "${MOS_FUZZ_SECONDS:-30}"
+
+step "all done"
