@@ -165,15 +165,29 @@ class Mosquitto:
 
     def start(self) -> "Mosquitto":
         self._write_conf()
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        try:
+        self.stderr = self.dir / "mosquitto.stderr"
+        with open(self.stderr, "wb") as err:
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)],
+                                         stdout=subprocess.DEVNULL, stderr=err)
+
+        def listening() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mosquitto exited ({self.proc.returncode}):\n"
+                                   f"{self.stderr.read_text(errors='replace')}{self.log_text()}")
             for p in (self.port if self.plain else 0, self.tls_port):
-                if p:
-                    wait_for_port(p)
-        except TimeoutError:
+                if not p:
+                    continue
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=0.5).close()
+                except OSError:
+                    return False
+            return True
+
+        try:
+            wait_until(listening, timeout=10, what="mosquitto to listen")
+        except (TimeoutError, RuntimeError):
             self.stop()
-            raise RuntimeError(f"mosquitto did not start:\n{self.log_text()}")
+            raise
         return self
 
     def stop(self) -> None:
