@@ -99,6 +99,9 @@ mos::Status MqttLink::load_tls(const MqttSettings& s, std::string_view host, Rea
   tc.random = &random_;
   tc.cipher_suites = ciphers_;
   tc.server_name = host;
+  // The PEM texts are decoded: their buffer is free until the next start(),
+  // which stops the session (returning the scratch) before reading files.
+  tc.handshake_scratch = mos::ByteSpan(reinterpret_cast<uint8_t*>(pem_), sizeof pem_);
   if ((st = tls_.configure(tc)) != mos::Status::kOk) {
     MOS_LOGE("mqtt: TLS setup: %s", tls_.last_error());
     return st;

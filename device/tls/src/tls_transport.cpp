@@ -15,11 +15,40 @@ namespace {
 // the epoch of br_x509_minimal_set_time().
 constexpr uint32_t kUnixEpochBearsslDays = 719528;
 
+// What the engine points at while the handshake scratch is not lent: an X.509
+// "validator" that refuses every chain. With renegotiation refused it is never
+// called; if it were, the connection would fail instead of touching memory the
+// application owns again.
+void refuse_start_chain(const br_x509_class**, const char*) {}
+void refuse_start_cert(const br_x509_class**, uint32_t) {}
+void refuse_append(const br_x509_class**, const unsigned char*, size_t) {}
+void refuse_end_cert(const br_x509_class**) {}
+unsigned refuse_end_chain(const br_x509_class**) { return BR_ERR_X509_NOT_TRUSTED; }
+const br_x509_pkey* refuse_get_pkey(const br_x509_class* const*, unsigned*) { return nullptr; }
+const br_x509_class kRefuseClass = {sizeof(const br_x509_class*), refuse_start_chain, refuse_start_cert,
+                                    refuse_append, refuse_end_cert, refuse_end_chain, refuse_get_pkey};
+const br_x509_class* g_refuse = &kRefuseClass;  // BearSSL wants a non-const pointer to it
+
 }  // namespace
 
 TlsTransport::TlsTransport(Transport& lower, ByteSpan in, ByteSpan out) : lower_(lower), in_(in), out_(out) {
   std::memset(&cc_, 0, sizeof(cc_));
-  std::memset(&xc_, 0, sizeof(xc_));
+}
+
+void TlsTransport::borrow_scratch() {
+  // configure() checked size and alignment; the context is plain C data.
+  xc_ = reinterpret_cast<br_x509_minimal_context*>(config_.handshake_scratch.data());
+  // Everything BearSSL implements (suites, hashes, PRF, ciphers, RSA/EC code,
+  // an X.509 minimal context over the anchors); the suite list and the client
+  // key narrow it in connect(). This also zeroes the engine, so nothing from
+  // a previous connection survives.
+  br_ssl_client_init_full(&cc_, xc_, config_.anchors->data(), config_.anchors->size());
+}
+
+void TlsTransport::release_scratch() {
+  if (xc_ == nullptr) return;
+  br_ssl_engine_set_x509(&cc_.eng, &g_refuse);
+  xc_ = nullptr;
 }
 
 void TlsTransport::fail(const char* fmt, ...) {
@@ -28,6 +57,7 @@ void TlsTransport::fail(const char* fmt, ...) {
   std::vsnprintf(error_, sizeof(error_), fmt, args);
   va_end(args);
   state_ = State::kFailed;
+  release_scratch();
 }
 
 Status TlsTransport::configure(const TlsConfig& config) {
@@ -48,12 +78,20 @@ Status TlsTransport::configure(const TlsConfig& config) {
     fail("client certificate not loaded: %s", config.identity->error());
     return Status::kInvalidArg;
   }
-  // Everything BearSSL implements; the suite list and the client key narrow it.
-  br_ssl_client_init_full(&cc_, &xc_, config.anchors->data(), config.anchors->size());
+  ByteSpan scratch = config.handshake_scratch;
+  if (scratch.size() < kHandshakeScratchSize ||
+      reinterpret_cast<uintptr_t>(scratch.data()) % kHandshakeScratchAlign != 0) {
+    fail("TLS handshake scratch missing or too small: need %zu bytes aligned to %zu (TlsConfig::handshake_scratch)",
+         kHandshakeScratchSize, kHandshakeScratchAlign);
+    return Status::kInvalidArg;
+  }
+  // Borrowed for this call only: the engine's suite list checks the names.
+  borrow_scratch();
   int n = parse_cipher_suites(config.cipher_suites, Span<uint16_t>(suites_, MOS_TLS_MAX_SUITES), error_,
                               sizeof(error_));
   if (n < 0) {
     state_ = State::kFailed;
+    release_scratch();
     return Status::kInvalidArg;
   }
   suite_count_ = static_cast<size_t>(n);
@@ -65,6 +103,7 @@ Status TlsTransport::configure(const TlsConfig& config) {
       return Status::kInvalidArg;
     }
   }
+  release_scratch();
   configured_ = true;
   state_ = State::kIdle;
   error_[0] = '\0';
@@ -82,7 +121,7 @@ void TlsTransport::set_time() {
   }
   uint32_t days = static_cast<uint32_t>(t / 86400) + kUnixEpochBearsslDays;
   uint32_t secs = static_cast<uint32_t>(t % 86400);
-  br_x509_minimal_set_time(&xc_, days, secs);
+  br_x509_minimal_set_time(xc_, days, secs);
 }
 
 Status TlsTransport::connect(std::string_view host, uint16_t port) {
@@ -101,7 +140,9 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   ahead_len_ = 0;
   error_[0] = '\0';
 
-  // Re-apply everything a previous connection may have changed.
+  // The scratch is lent from here to the end of the handshake; the engine is
+  // rebuilt from zero, so re-apply every setting.
+  borrow_scratch();
   if (out_.empty()) {
     br_ssl_engine_set_buffer(&cc_.eng, in_.data(), in_.size(), 0);
   } else {
@@ -117,7 +158,7 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   const br_ec_impl* ec = config_.ec != nullptr ? config_.ec : br_ec_get_default();
   if (config_.ec != nullptr) {
     br_ssl_engine_set_ec(&cc_.eng, ec);
-    br_x509_minimal_set_ecdsa(&xc_, ec, br_ecdsa_vrfy_asn1_get_default());
+    br_x509_minimal_set_ecdsa(xc_, ec, br_ecdsa_vrfy_asn1_get_default());
   }
   const ClientIdentity* id = config_.identity;
   if (id != nullptr) {
@@ -141,6 +182,7 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
     br_err_ = br_ssl_engine_last_error(&cc_.eng);
     describe_error(br_err_, host_, id != nullptr, in_.size(), error_, sizeof(error_));
     state_ = State::kFailed;
+    release_scratch();
     return Status::kIoError;
   }
   Status s = lower_.connect(host, port);
@@ -160,10 +202,12 @@ void TlsTransport::fail_engine() {
     // A clean close_notify from the peer.
     state_ = State::kClosed;
     std::snprintf(error_, sizeof(error_), "server %.80s closed the TLS connection", host_);
+    release_scratch();
     return;
   }
   describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
   state_ = State::kFailed;
+  release_scratch();
 }
 
 bool TlsTransport::pump() {
@@ -177,6 +221,10 @@ bool TlsTransport::pump() {
       return false;
     }
     if (state_ == State::kHandshake && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != 0) {
+      // Both Finished messages are through (RFC 5246 §7.4.9): the server's
+      // chain and key were used for the last time (ServerKeyExchange,
+      // ClientKeyExchange), so the X.509 context goes back to the caller.
+      release_scratch();
       state_ = State::kOpen;
       br_ssl_session_parameters sp;
       br_ssl_engine_get_session_parameters(eng, &sp);
@@ -267,6 +315,7 @@ bool TlsTransport::salvage_alert() {
       br_err_ = BR_ERR_RECV_FATAL_ALERT + buf[at + 6];
       describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
       state_ = State::kFailed;
+      release_scratch();
       return true;
     }
     at += 5 + len;
@@ -330,6 +379,7 @@ void TlsTransport::close() {
   }
   lower_.close();
   if (state_ != State::kFailed) state_ = State::kClosed;
+  release_scratch();
 }
 
 uint16_t TlsTransport::cipher_suite() const {

@@ -69,6 +69,7 @@ class TlsMosquitto : public ::testing::Test {
     ClientIdentityStore<> identity;
     SystemWallClock wall;
     TlsTransport tls;
+    testing::Scratch scratch;
   };
 
   static std::unique_ptr<Client> make(const CertFiles* client, size_t in_size = BR_SSL_BUFSIZE_INPUT,
@@ -77,6 +78,7 @@ class TlsMosquitto : public ::testing::Test {
     auto c = std::make_unique<Client>(in_size, out_size);
     EXPECT_EQ(c->anchors.add_pem(read_file(ca.empty() ? g->ca.cert : ca)), Status::kOk) << c->anchors.error();
     TlsConfig cfg;
+    cfg.handshake_scratch = c->scratch.span();
     cfg.anchors = &c->anchors;
     cfg.wall_clock = &c->wall;
     cfg.cipher_suites = suites;

@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 
 #include "mos/log.h"
@@ -111,7 +112,9 @@ TEST_F(TlsMqttSession, SubscribePublishQos1EchoOverMutualTls) {
   ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
   ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
   testing::SystemWallClock wall;
+  testing::Scratch scratch;
   TlsConfig tc;
+  tc.handshake_scratch = scratch.span();
   tc.anchors = &anchors;
   tc.identity = &identity;
   tc.wall_clock = &wall;
@@ -129,11 +132,16 @@ TEST_F(TlsMqttSession, SubscribePublishQos1EchoOverMutualTls) {
   ASSERT_TRUE(run_until(session, tcp, [&] { return seen.connected; }))
       << tls.last_error() << " / " << seen.disconnect_reason;
   EXPECT_EQ(tls.max_fragment(), 1024u);
+  // The handshake scratch is back with us once connected: scribble over it
+  // (as an app reusing it would) and keep talking through the connection.
+  EXPECT_FALSE(tls.scratch_borrowed());
+  std::memset(scratch.bytes, 0x5A, sizeof(scratch.bytes));
   ASSERT_EQ(session.subscribe("mos/tls/echo", 1), Status::kOk);
   ASSERT_TRUE(run_until(session, tcp, [&] { return seen.subscribed; }));
   ASSERT_EQ(session.publish("mos/tls/echo", as_bytes("{gpio: {pin: 2, state: 0}}"), 1, false), Status::kOk);
   ASSERT_TRUE(run_until(session, tcp, [&] { return seen.puback && !seen.message.empty(); }));
   EXPECT_EQ(seen.message, "{gpio: {pin: 2, state: 0}}");
+  for (size_t i = 0; i < sizeof(scratch.bytes); ++i) ASSERT_EQ(scratch.bytes[i], 0x5A) << "scratch written at " << i;
   // The broker saw the certificate's CN as the user (use_identity_as_username).
   EXPECT_NE(broker_->log().find("as device-1"), std::string::npos) << broker_->log();
   session.stop();
@@ -150,7 +158,9 @@ TEST_F(TlsMqttSession, MosquittoHonoursMaxFragmentLengthFor837ByteBuffer) {
   ClientIdentityStore<> identity;
   ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
   ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
+  testing::Scratch scratch;
   TlsConfig tc;
+  tc.handshake_scratch = scratch.span();
   tc.anchors = &anchors;
   tc.identity = &identity;
   ASSERT_EQ(tls.configure(tc), Status::kOk);
@@ -182,7 +192,9 @@ TEST_F(TlsMqttSession, WrongCaIsLoggedByTheSession) {
   ClientIdentityStore<> identity;
   ASSERT_EQ(anchors.add_pem(testing::read_file(rogue_ca_.cert)), Status::kOk);
   ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
+  testing::Scratch scratch;
   TlsConfig tc;
+  tc.handshake_scratch = scratch.span();
   tc.anchors = &anchors;
   tc.identity = &identity;
   ASSERT_EQ(tls.configure(tc), Status::kOk);
@@ -219,7 +231,9 @@ TEST(TlsOverMosNet, ConnectionRefusedIsReportedFromTheTcpTransport) {
   TlsTransport tls(tcp, ByteSpan(buf, sizeof(buf)));
   TrustAnchorStore<> anchors;
   ASSERT_EQ(anchors.add_pem(testing::read_file(MOS_TESTDATA_CA_DIR "AmazonRootCA1.pem")), Status::kOk);
+  testing::Scratch scratch;
   TlsConfig tc;
+  tc.handshake_scratch = scratch.span();
   tc.anchors = &anchors;
   ASSERT_EQ(tls.configure(tc), Status::kOk);
   Status s = tls.connect("127.0.0.1", testing::free_port());  // nothing listens there

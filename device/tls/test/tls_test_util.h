@@ -18,6 +18,12 @@ std::string read_file(const std::string& path);
 int run(const std::string& cmd);
 uint16_t free_port();
 
+// The memory TlsConfig::handshake_scratch lends to a transport's handshake.
+struct Scratch {
+  alignas(kHandshakeScratchAlign) uint8_t bytes[kHandshakeScratchSize];
+  ByteSpan span() { return ByteSpan(bytes, sizeof(bytes)); }
+};
+
 // A scratch directory removed with its contents on destruction.
 class TempDir {
  public:

@@ -218,8 +218,10 @@ class Pump : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(anchors.add_pem(read_file(std::string(kCaDir) + "AmazonRootCA3.pem")), Status::kOk);
     cfg.anchors = &anchors;
+    cfg.handshake_scratch = scratch.span();
   }
   TrustAnchorStore<> anchors;
+  testing::Scratch scratch;
   TlsConfig cfg;
   ScriptedTransport lower;
   uint8_t buf[input_buffer_size(512)];
@@ -304,6 +306,21 @@ TEST_F(Pump, ConfigureRejectsBadSettings) {
   EXPECT_EQ(ok_size.configure(bad_suite), Status::kInvalidArg);
   EXPECT_NE(std::string(ok_size.last_error()).find("'NOPE'"), std::string::npos);
   EXPECT_EQ(ok_size.connect("x", 1), Status::kInvalidArg);
+  // The X.509 context has to live somewhere: a scratch too small, misaligned
+  // or missing is refused with the size to provide.
+  for (ByteSpan bad : {ByteSpan(), ByteSpan(scratch.bytes, sizeof(scratch.bytes) - 1),
+                       ByteSpan(scratch.bytes + 1, sizeof(scratch.bytes) - 1)}) {
+    TlsConfig no_scratch = cfg;
+    no_scratch.handshake_scratch = bad;
+    EXPECT_EQ(ok_size.configure(no_scratch), Status::kInvalidArg);
+    EXPECT_NE(std::string(ok_size.last_error()).find("handshake scratch missing or too small: need " +
+                                                     std::to_string(kHandshakeScratchSize)),
+              std::string::npos)
+        << ok_size.last_error();
+    EXPECT_FALSE(ok_size.scratch_borrowed());
+  }
+  EXPECT_EQ(ok_size.configure(cfg), Status::kOk);
+  EXPECT_FALSE(ok_size.scratch_borrowed());  // configure() lends it back on return
 }
 
 // A BearSSL server in the same thread, joined to the client by two byte
@@ -339,6 +356,7 @@ class InMemory : public Identity {
     pipe.tx = &c2s;
     cfg.anchors = &anchors;
     cfg.wall_clock = &wall;
+    cfg.handshake_scratch = scratch.span();
   }
 
   // Moves records between the server engine and the queues.
@@ -395,6 +413,7 @@ class InMemory : public Identity {
   ClientIdentityStore<> server_id;
   TrustAnchorStore<> anchors;
   testing::SystemWallClock wall;
+  testing::Scratch scratch;
   TlsConfig cfg;
   std::vector<uint8_t> c2s, s2c;
   Pipe pipe;
@@ -429,6 +448,63 @@ TEST_F(InMemory, HandshakeAndApplicationDataBothWays) {
   tls.close();
   serve();
   EXPECT_EQ(br_ssl_engine_current_state(&sc.eng), static_cast<unsigned>(BR_SSL_CLOSED));
+}
+
+TEST_F(InMemory, HandshakeScratchIsLentOnlyDuringTheHandshake) {
+  uint8_t in[input_buffer_size(512)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  for (int round = 0; round < 2; ++round) {  // a reconnect borrows it again
+    std::memset(scratch.bytes, 0, sizeof(scratch.bytes));
+    ASSERT_EQ(tls.connect("localhost", 8883), Status::kWouldBlock);
+    EXPECT_TRUE(tls.scratch_borrowed());
+    for (int i = 0; i < 100 && !tls.connected(); ++i) {
+      serve();
+      ASSERT_TRUE(tls.pump()) << tls.last_error();
+    }
+    ASSERT_TRUE(tls.connected());
+    EXPECT_FALSE(tls.scratch_borrowed());
+    // The chain was validated in the scratch...
+    size_t touched = 0;
+    for (uint8_t b : scratch.bytes) touched += b != 0;
+    EXPECT_GT(touched, 100u);
+    // ...and nothing reads or writes it once connected: the application's
+    // data there survives traffic both ways and a garbage context does not
+    // disturb the connection.
+    std::memset(scratch.bytes, 0xC3, sizeof(scratch.bytes));
+    EXPECT_EQ(tls.write(as_bytes("ping")), 4);
+    serve();
+    size_t len = 0;
+    unsigned char* got = br_ssl_engine_recvapp_buf(&sc.eng, &len);
+    ASSERT_EQ(len, 4u);
+    br_ssl_engine_recvapp_ack(&sc.eng, len);
+    EXPECT_EQ(got[0], 'p');
+    server_send(2000);
+    size_t total = 0;
+    uint8_t chunk[300];
+    for (int i = 0; i < 40 && total < 2000; ++i) {
+      int32_t n = tls.read(ByteSpan(chunk, sizeof(chunk)));
+      ASSERT_GE(n, 0) << tls.last_error();
+      total += static_cast<size_t>(n);
+      serve();
+    }
+    EXPECT_EQ(total, 2000u);
+    for (size_t i = 0; i < sizeof(scratch.bytes); ++i) ASSERT_EQ(scratch.bytes[i], 0xC3) << "written at " << i;
+    tls.close();
+    serve();
+    br_ssl_server_reset(&sc);
+    c2s.clear();
+    s2c.clear();
+  }
+}
+
+TEST_F(InMemory, FailedHandshakeReturnsTheScratch) {
+  uint8_t in[input_buffer_size(512)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)));
+  cfg.server_name = "other.example";
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  EXPECT_FALSE(handshake(tls));
+  EXPECT_FALSE(tls.scratch_borrowed());
 }
 
 TEST_F(InMemory, ServerIgnoringMaxFragmentLengthGetsTheSizeToRaise) {

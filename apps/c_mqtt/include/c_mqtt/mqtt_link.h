@@ -93,7 +93,10 @@ class MqttLink {
   mos::tls::TlsTransport tls_;
   mos::tls::TrustAnchorStore<> anchors_;
   mos::tls::ClientIdentityStore<> identity_;
-  char pem_[C_MQTT_PEM_MAX];
+  // PEM text while start() decodes the credentials, then the TLS handshake's
+  // X.509 scratch (TlsConfig::handshake_scratch): the two never overlap in time.
+  alignas(mos::tls::kHandshakeScratchAlign) char pem_[C_MQTT_PEM_MAX];
+  static_assert(C_MQTT_PEM_MAX >= mos::tls::kHandshakeScratchSize, "pem_ doubles as the TLS handshake scratch");
   char pem2_[C_MQTT_PEM_MAX / 2];
   char host_[MOS_TLS_MAX_HOST + 1] = "";
   // The session keeps views of these for its lifetime: copies, because config

@@ -6,6 +6,9 @@
 //
 // Lifetime: TrustAnchors and ClientIdentity must outlive every connection that
 // uses them (BearSSL keeps pointers into them during the handshake).
+// The X.509 validation context (br_x509_minimal_context, ~3 KB) is needed
+// only while the server's chain is checked, so it lives in caller memory
+// lent for the handshake alone (TlsConfig::handshake_scratch).
 #pragma once
 #include <bearssl.h>
 
@@ -170,6 +173,11 @@ const char* alert_name(int alert);
 const char* describe_error(int br_err, std::string_view host, bool client_cert_sent, size_t input_capacity,
                            char* out, size_t out_size);
 
+// The memory TlsConfig::handshake_scratch must provide: BearSSL's X.509
+// validation context (3168 bytes on x86-64, ~2.9 KB on Cortex-M4).
+constexpr size_t kHandshakeScratchSize = sizeof(br_x509_minimal_context);
+constexpr size_t kHandshakeScratchAlign = alignof(br_x509_minimal_context);
+
 struct TlsConfig {
   const TrustAnchors* anchors = nullptr;    // required: the server is always verified
   const ClientIdentity* identity = nullptr;  // optional client certificate (mutual TLS)
@@ -183,6 +191,18 @@ struct TlsConfig {
   // Overrides the name checked against the server certificate and sent as SNI
   // (RFC 6066 §3); empty = the host given to connect().
   std::string_view server_name;
+  // Required: >= kHandshakeScratchSize bytes aligned to kHandshakeScratchAlign
+  // that the transport borrows for the X.509 chain validation only.
+  // Ownership: borrowed by configure() for the duration of the call and by
+  // connect() from its start until the handshake ends, i.e. until
+  // connected() first turns true or the attempt fails (last_error() set) or
+  // close() is called; scratch_borrowed() tells which. Outside those windows
+  // the transport never reads or writes it (BearSSL's engine is pointed at a
+  // context that refuses any new chain, and renegotiation is refused), so the
+  // caller may reuse it while connected: for PEM decoding at start-up, a
+  // second connection's handshake, or a message pool. Its contents are not
+  // kept: every connect() initialises it afresh.
+  ByteSpan handshake_scratch;
 };
 
 // TLS 1.2 over `lower`. Buffers: `in` holds incoming records, `out` outgoing
@@ -222,6 +242,8 @@ class TlsTransport : public Transport {
   // by the buffer sizes; 16384 = not requested.
   size_t max_fragment() const;
   const br_ssl_client_context& engine() const { return cc_; }
+  // True while the handshake scratch is lent to this transport.
+  bool scratch_borrowed() const { return xc_ != nullptr; }
 
  private:
   enum class State { kIdle, kHandshake, kOpen, kClosing, kClosed, kFailed };
@@ -229,12 +251,14 @@ class TlsTransport : public Transport {
   void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void set_time();
   bool salvage_alert();
+  void borrow_scratch();
+  void release_scratch();
 
   Transport& lower_;
   ByteSpan in_;
   ByteSpan out_;
   br_ssl_client_context cc_;
-  br_x509_minimal_context xc_;
+  br_x509_minimal_context* xc_ = nullptr;  // in config_.handshake_scratch while borrowed
   TlsConfig config_;
   uint16_t suites_[MOS_TLS_MAX_SUITES] = {};
   size_t suite_count_ = 0;
