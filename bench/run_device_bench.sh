@@ -81,4 +81,4 @@ print("Cortex-M4 (arm-none-eabi, 32-bit pointers) sizeof(): br_ssl_client_contex
 PY
   echo
 fi
-"$bench" time localhost "$port" ca.pem device.pem device.key "$runs"
+[[ -n "${MOS_BENCH_RAM_ONLY:-}" ]] || "$bench" time localhost "$port" ca.pem device.pem device.key "$runs"
