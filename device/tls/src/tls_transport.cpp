@@ -87,19 +87,19 @@ Status TlsTransport::configure(const TlsConfig& config) {
   }
   // Borrowed for this call only: the engine's suite list checks the names.
   borrow_scratch();
-  int n = parse_cipher_suites(config.cipher_suites, Span<uint16_t>(suites_, MOS_TLS_MAX_SUITES), error_,
+  uint16_t suites[MOS_TLS_MAX_SUITES];
+  int n = parse_cipher_suites(config.cipher_suites, Span<uint16_t>(suites, MOS_TLS_MAX_SUITES), error_,
                               sizeof(error_));
   if (n < 0) {
     state_ = State::kFailed;
     release_scratch();
     return Status::kInvalidArg;
   }
-  suite_count_ = static_cast<size_t>(n);
-  for (size_t i = 0; i < suite_count_; ++i) {
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
     bool known = false;
-    for (size_t k = 0; k < cc_.eng.suites_num; ++k) known = known || cc_.eng.suites_buf[k] == suites_[i];
+    for (size_t k = 0; k < cc_.eng.suites_num; ++k) known = known || cc_.eng.suites_buf[k] == suites[i];
     if (!known) {
-      fail("mqtt.ssl_cipher_suites: %s is not implemented by this BearSSL", cipher_suite_name(suites_[i]));
+      fail("mqtt.ssl_cipher_suites: %s is not implemented by this BearSSL", cipher_suite_name(suites[i]));
       return Status::kInvalidArg;
     }
   }
@@ -134,8 +134,11 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
     fail("server name longer than %d characters", MOS_TLS_MAX_HOST);
     return Status::kInvalidArg;
   }
-  std::memcpy(host_, name.data(), name.size());
-  host_[name.size()] = '\0';
+  // BearSSL copies the name into the engine (eng.server_name) at reset; the
+  // messages below read it from there rather than keeping a second copy.
+  char sni[MOS_TLS_MAX_HOST + 1];
+  std::memcpy(sni, name.data(), name.size());
+  sni[name.size()] = '\0';
   br_err_ = 0;
   ahead_len_ = 0;
   error_[0] = '\0';
@@ -148,7 +151,17 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   } else {
     br_ssl_engine_set_buffers_bidi(&cc_.eng, in_.data(), in_.size(), out_.data(), out_.size());
   }
-  if (suite_count_ > 0) br_ssl_engine_set_suites(&cc_.eng, suites_, suite_count_);
+  // The suite list is parsed again rather than kept: configure() validated
+  // it and the caller keeps the text (TlsConfig's views outlive connections).
+  uint16_t suites[MOS_TLS_MAX_SUITES];
+  int suite_count = parse_cipher_suites(config_.cipher_suites, Span<uint16_t>(suites, MOS_TLS_MAX_SUITES), error_,
+                                        sizeof(error_));
+  if (suite_count < 0) {  // the text changed under us since configure()
+    state_ = State::kFailed;
+    release_scratch();
+    return Status::kInvalidArg;
+  }
+  if (suite_count > 0) br_ssl_engine_set_suites(&cc_.eng, suites, static_cast<size_t>(suite_count));
   // TLS 1.2 only: the contract (ARCHITECTURE.md "TLS") and what AWS IoT needs.
   br_ssl_engine_set_versions(&cc_.eng, BR_TLS12, BR_TLS12);
   // Refuse renegotiation (RFC 5746 is supported, but an MQTT broker has no
@@ -178,9 +191,9 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
     for (uint32_t& w : seed) w = config_.random->next_u32();
     br_ssl_engine_inject_entropy(&cc_.eng, seed, sizeof(seed));
   }
-  if (br_ssl_client_reset(&cc_, host_, 0) == 0) {
+  if (br_ssl_client_reset(&cc_, sni, 0) == 0) {
     br_err_ = br_ssl_engine_last_error(&cc_.eng);
-    describe_error(br_err_, host_, id != nullptr, in_.size(), error_, sizeof(error_));
+    describe_error(br_err_, sni, id != nullptr, in_.size(), error_, sizeof(error_));
     state_ = State::kFailed;
     release_scratch();
     return Status::kIoError;
@@ -201,11 +214,11 @@ void TlsTransport::fail_engine() {
   if (br_err_ == BR_ERR_OK) {
     // A clean close_notify from the peer.
     state_ = State::kClosed;
-    std::snprintf(error_, sizeof(error_), "server %.80s closed the TLS connection", host_);
+    std::snprintf(error_, sizeof(error_), "server %.80s closed the TLS connection", host());
     release_scratch();
     return;
   }
-  describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
+  describe_error(br_err_, host(), config_.identity != nullptr, in_.size(), error_, sizeof(error_));
   state_ = State::kFailed;
   release_scratch();
 }
@@ -226,9 +239,9 @@ bool TlsTransport::pump() {
       // ClientKeyExchange), so the X.509 context goes back to the caller.
       release_scratch();
       state_ = State::kOpen;
-      br_ssl_session_parameters sp;
-      br_ssl_engine_get_session_parameters(eng, &sp);
-      MOS_LOGI("TLS: connected to %.80s, %s, max fragment %zu", host_, cipher_suite_name(sp.cipher_suite),
+      // cipher_suite() and the log line are kept out of this frame: it sits
+      // under the handshake's deepest stack (ECDSA inside the engine).
+      MOS_LOGI("TLS: connected to %.80s, %s, max fragment %zu", host(), cipher_suite_name(cipher_suite()),
                max_fragment());
     }
     bool progress = false;
@@ -254,7 +267,7 @@ bool TlsTransport::pump() {
         } else if (state_ == State::kHandshake || why[0] != '\0') {
           fail("%s", why[0] != '\0' ? why : "connection lost while sending");
         } else {
-          fail("connection to %.80s lost while sending", host_);
+          fail("connection to %.80s lost while sending", host());
         }
         lower_.close();
         return false;
@@ -282,7 +295,7 @@ bool TlsTransport::pump() {
                    ? "server %.80s closed the connection during the TLS handshake (is it a TLS port? does it accept "
                      "this client certificate?)"
                    : "server %.80s closed the connection without a TLS close_notify",
-               host_);
+               host());
         } else {
           fail("%s", why);
         }
@@ -294,7 +307,7 @@ bool TlsTransport::pump() {
   }
 }
 
-bool TlsTransport::salvage_alert() {
+__attribute__((noinline)) bool TlsTransport::salvage_alert() {
   // Before the server's ChangeCipherSpec its alerts are plaintext records
   // (RFC 5246 §6.2.1, §7.2): type 21, version, length 2, level, description.
   // OpenSSL sends one and closes as soon as it rejects our Certificate, while
@@ -313,7 +326,7 @@ bool TlsTransport::salvage_alert() {
     size_t len = (size_t{buf[at + 3]} << 8) | buf[at + 4];
     if (buf[at] == 21 && len == 2 && have - at >= 7) {
       br_err_ = BR_ERR_RECV_FATAL_ALERT + buf[at + 6];
-      describe_error(br_err_, host_, config_.identity != nullptr, in_.size(), error_, sizeof(error_));
+      describe_error(br_err_, host(), config_.identity != nullptr, in_.size(), error_, sizeof(error_));
       state_ = State::kFailed;
       release_scratch();
       return true;
@@ -382,7 +395,7 @@ void TlsTransport::close() {
   release_scratch();
 }
 
-uint16_t TlsTransport::cipher_suite() const {
+__attribute__((noinline)) uint16_t TlsTransport::cipher_suite() const {
   if (state_ != State::kOpen) return 0;
   br_ssl_session_parameters sp;
   br_ssl_engine_get_session_parameters(&cc_.eng, &sp);

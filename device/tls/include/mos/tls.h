@@ -190,6 +190,8 @@ struct TlsConfig {
   const br_ec_impl* ec = nullptr;
   // Overrides the name checked against the server certificate and sent as SNI
   // (RFC 6066 §3); empty = the host given to connect().
+  // The transport keeps these views (cipher_suites, server_name) and reads
+  // them at every connect(): their text must outlive the transport's use.
   std::string_view server_name;
   // Required: >= kHandshakeScratchSize bytes aligned to kHandshakeScratchAlign
   // that the transport borrows for the X.509 chain validation only.
@@ -251,6 +253,7 @@ class TlsTransport : public Transport {
   void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void set_time();
   bool salvage_alert();
+  const char* host() const { return cc_.eng.server_name; }
   void borrow_scratch();
   void release_scratch();
 
@@ -260,14 +263,11 @@ class TlsTransport : public Transport {
   br_ssl_client_context cc_;
   br_x509_minimal_context* xc_ = nullptr;  // in config_.handshake_scratch while borrowed
   TlsConfig config_;
-  uint16_t suites_[MOS_TLS_MAX_SUITES] = {};
-  size_t suite_count_ = 0;
   bool configured_ = false;
   State state_ = State::kIdle;
   int br_err_ = 0;
   uint8_t ahead_[7] = {};  // one plaintext alert record (RFC 5246 §6.2.1)
   size_t ahead_len_ = 0;
-  char host_[MOS_TLS_MAX_HOST + 1] = "";
   char error_[200] = "";
 };
 
