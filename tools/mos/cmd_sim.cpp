@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "mos/sim/wifi.h"
 #include "sim_boards.h"
 
 namespace fs = std::filesystem;
@@ -167,17 +168,6 @@ std::string board_binary() {
                   "(or pass --firmware PATH)");
 }
 
-std::string tail(const fs::path& p, size_t lines) {
-  std::string text = read_text(p);
-  size_t pos = text.size();
-  for (size_t n = 0; n <= lines && pos > 0; ++n) {
-    size_t nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text;
-    pos = nl;
-  }
-  return text.substr(pos + 1);
-}
-
 void start() {
   if (!valid_name(o.name)) {
     throw UserError("bad board name '" + o.name + "'", "use 1-32 letters, digits, '-' or '_'");
@@ -199,12 +189,25 @@ void start() {
     }
     if (aps.empty()) aps = b.aps;  // a restarted board keeps its surroundings
   }
+  for (const std::string& a : aps) {
+    mos::sim::AccessPoint ap;
+    std::string why;
+    if (mos::sim::parse_access_point(a, &ap, &why) != Status::kOk) {
+      throw UserError("bad access point '" + a + "': " + why, "give --ap SSID:PASS, e.g. --ap HomeNet:secret123");
+    }
+  }
+  const bool have_image = fs::exists(dir / "flash.bin", ec);
+  const uint32_t image_size = have_image ? static_cast<uint32_t>(fs::file_size(dir / "flash.bin", ec)) : 0;
   if (!o.flash_size.empty()) {
     flash_size = parse_size(o.flash_size);
-  } else if (fs::exists(dir / "flash.bin", ec)) {
-    flash_size = static_cast<uint32_t>(fs::file_size(dir / "flash.bin", ec));
+    if (have_image && image_size != flash_size) {
+      throw UserError("board " + o.name + " has a " + std::to_string(image_size >> 10) + " KB flash image, not " +
+                          std::to_string(flash_size >> 10) + " KB",
+                      "leave out --flash-size to keep its flash, or delete " + (dir / "flash.bin").string() +
+                          " to start blank");
+    }
   } else {
-    flash_size = 4u << 20;
+    flash_size = have_image ? image_size : 4u << 20;
   }
   const std::string bin = board_binary();
 
@@ -214,8 +217,12 @@ void start() {
     args.push_back("--ap");
     args.push_back(a);
   }
-  fs::remove(dir / "board.json", ec);
   const fs::path log = dir / "console.log";
+  const size_t log_start = fs::exists(log, ec) ? static_cast<size_t>(fs::file_size(log, ec)) : 0;
+  auto log_since_start = [&] {
+    std::string text = read_text(log);
+    return log_start < text.size() ? text.substr(log_start) : std::string("(nothing: is it a board executable?)\n");
+  };
 
   pid_t pid = fork();
   if (pid < 0) throw UserError(std::string("fork: ") + std::strerror(errno), "");
@@ -246,8 +253,8 @@ void start() {
   for (;;) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      throw UserError("board " + o.name + " failed to start; its log says:\n" + tail(log, 8),
-                      "fix what it says (e.g. --flash-size to match the existing flash.bin)");
+      throw UserError("board " + o.name + " failed to start; its log says:\n" + log_since_start(),
+                      "fix what the log says, then run `mos sim start --name " + o.name + "` again");
     }
     for (const SimBoard& b : sim_boards(o.dir)) {
       if (b.name == o.name && b.pid == pid && !b.pty.empty()) {
@@ -261,7 +268,8 @@ void start() {
     }
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
-      throw UserError("board " + o.name + " did not come up within 10 s; its log says:\n" + tail(log, 8), "");
+      throw UserError("board " + o.name + " did not come up within 10 s; its log says:\n" + log_since_start(),
+                      "see " + log.string());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -6,3 +6,5 @@ if(TARGET mos_sim_firmware_c_mqtt)
 endif()
 # `mos cloud`: finds mos-cloud and the policy plugin in this build tree.
 target_compile_definitions(mos_cli_commands PRIVATE MOS_BUILD_DIR="${CMAKE_BINARY_DIR}")
+# `mos sim` validates access points as the board does.
+target_link_libraries(mos_cli_commands PUBLIC mos_port_sim)
