@@ -34,7 +34,8 @@ std::string random_uuid() {
 bool all_of_chars(const std::string& s, const char* extra) {
   return std::all_of(s.begin(), s.end(), [extra](char ch) {
     auto c = static_cast<unsigned char>(ch);
-    return std::isalnum(c) || std::strchr(extra, ch) != nullptr;
+    // Not strchr: it would "find" a NUL byte at the end of `extra`.
+    return std::isalnum(c) || (ch != '\0' && std::string_view(extra).find(ch) != std::string_view::npos);
   });
 }
 

@@ -126,6 +126,8 @@ TEST_F(ApiTest, BadInputIsRejectedWithAwsShapes) {
   EXPECT_EQ(type(call("POST", "/certificates", json{{"certificateSigningRequest", csr_pem(1024)}}.dump())), "InvalidRequestException");
   EXPECT_EQ(type(call("POST", "/things/..%2F..%2Fetc")), "InvalidRequestException");
   EXPECT_EQ(type(call("POST", "/things/a%20b")), "InvalidRequestException");
+  EXPECT_EQ(type(call("POST", "/things/a%00b")), "InvalidRequestException");
+  EXPECT_EQ(type(call("POST", "/policies/a%00b", json{{"policyDocument", kPolicy}}.dump())), "InvalidRequestException");
   EXPECT_EQ(type(call("POST", "/things/a%zz")), "InvalidRequestException");  // bad escape
   EXPECT_EQ(type(call("POST", "/policies/p", json{{"policyDocument", "{}"}}.dump())), "MalformedPolicyException");
   EXPECT_EQ(type(call("GET", "/no/such/operation")), "UnknownOperationException");
