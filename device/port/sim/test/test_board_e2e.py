@@ -197,6 +197,11 @@ class BoardTest(unittest.TestCase):
         self.assertIn("flash", p.stderr)
         p = self.mos("sim", "press", "nosuch", 0, check=False)
         self.assertIn("mos sim list", p.stderr)
+        p = self.mos("sim", "start", "--name", "e2e2b", "--ap", "Lab:short", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("8 to 63", p.stderr)
+        p = self.mos("sim", "start", "--name", "e2e2", check=False)
+        self.assertIn("already running", p.stderr)
 
     def test_picocom_shows_the_console(self):
         """A terminal program on the port sees the log as it happens."""
