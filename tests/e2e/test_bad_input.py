@@ -78,8 +78,8 @@ class BadInput(unittest.TestCase):
 
     def start_board(self, broker_port: int, name: str) -> b.Board:
         board = b.Board(Path(self.tmp.name), name, aps=[AP])
+        self.addCleanup(board.stop)  # also when start() fails half-way
         board.start()
-        self.addCleanup(board.stop)
         board.provision({}, plain_config(broker_port))
         return board
 

@@ -46,8 +46,12 @@ class Tls:
     def subscriber(self, topic: str, client_id: str = "tester-sub") -> mostest.Subscriber:
         mark = len(self.broker.log_text())
         s = mostest.Subscriber([*self.client_args(), "-i", client_id, "-t", topic])
-        mostest.wait_until(lambda: f"Received SUBSCRIBE from {client_id}" in self.broker.log_text()[mark:],
-                           timeout=10, what=f"{client_id} subscribed")
+        try:
+            mostest.wait_until(lambda: f"Received SUBSCRIBE from {client_id}" in self.broker.log_text()[mark:],
+                               timeout=10, what=f"{client_id} subscribed")
+        except BaseException:
+            s.stop()
+            raise
         return s
 
 
@@ -180,8 +184,8 @@ class NegativePaths(unittest.TestCase):
 
     def run_board(self, files: dict, config: dict, pattern: str, name: str) -> None:
         board = b.Board(Path(self.tmp.name), name, aps=[AP])
+        self.addCleanup(board.stop)  # also when start() fails half-way
         board.start()
-        self.addCleanup(board.stop)
         board.provision(files, config)
         board.log.wait_for(pattern, timeout=30)
         self.assertNotIn("Received SUBSCRIBE from", self.tls.broker.log_text())
