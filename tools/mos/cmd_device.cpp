@@ -72,14 +72,12 @@ std::chrono::milliseconds rpc_timeout() {
 // with --verbose, else nowhere (they are the board's log, not our output).
 struct Session {
   explicit Session(bool print_log = false)
-      : port(open_port()),
+      : port(open_port(resolve_port(g.port))),
         client(port, {rpc_timeout(), true, [print_log](std::string_view line) {
                         if (print_log || g.verbose) std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
                       }}) {}
 
-  static std::string open_port_path() { return resolve_port(g.port); }
-  static SerialPort open_port() {
-    std::string path = open_port_path();
+  static SerialPort open_port(const std::string& path) {
     try {
       return SerialPort(path);
     } catch (const std::runtime_error& e) {
@@ -287,8 +285,8 @@ void cmd_rm(const std::string& file) {
 }
 
 int cmd_console(const std::string& until) {
-  std::string path = Session::open_port_path();
-  SerialPort port = Session::open_port();
+  const std::string path = resolve_port(g.port);
+  SerialPort port = Session::open_port(path);
   std::regex re;
   if (!until.empty()) re = std::regex(until);
   bool matched = false;
