@@ -204,7 +204,12 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
     return s;
   }
   state_ = State::kHandshake;
-  pump();
+  // Send the ClientHello only: the server's flight is processed by the next
+  // read()/write()/pump(). Certificate checks and ECDSA are the deepest
+  // stack of the whole connection, and the caller's connect() path (e.g. the
+  // MQTT session's begin_connect with its log line) is deeper than its
+  // regular poll path, so keep them off it.
+  pump_io(false);
   if (state_ == State::kFailed) return Status::kIoError;
   return state_ == State::kOpen ? Status::kOk : Status::kWouldBlock;
 }
@@ -223,7 +228,7 @@ void TlsTransport::fail_engine() {
   release_scratch();
 }
 
-bool TlsTransport::pump() {
+bool TlsTransport::pump_io(bool receive) {
   if (state_ != State::kHandshake && state_ != State::kOpen && state_ != State::kClosing) return false;
   br_ssl_engine_context* eng = &cc_.eng;
   for (;;) {
@@ -273,7 +278,7 @@ bool TlsTransport::pump() {
         return false;
       }
     }
-    if (!progress && (st & BR_SSL_RECVREC)) {
+    if (!progress && receive && (st & BR_SSL_RECVREC)) {
       size_t len = 0;
       unsigned char* buf = br_ssl_engine_recvrec_buf(eng, &len);
       if (ahead_len_ > 0) {  // bytes read ahead come first, in order

@@ -232,7 +232,7 @@ class TlsTransport : public Transport {
 
   // Moves records between the engine and the lower transport; read() and
   // write() call it. Returns false once the connection failed or closed.
-  bool pump();
+  bool pump() { return pump_io(true); }
   // True while the engine waits for the peer (the caller may sleep on the
   // lower transport's readability) rather than for the application.
   bool wants_read() const;
@@ -253,6 +253,7 @@ class TlsTransport : public Transport {
   void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void set_time();
   bool salvage_alert();
+  bool pump_io(bool receive);  // receive = false: only send what is pending
   const char* host() const { return cc_.eng.server_name; }
   void borrow_scratch();
   void release_scratch();
