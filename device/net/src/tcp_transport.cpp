@@ -128,10 +128,20 @@ int32_t TcpTransport::write(ConstByteSpan data) {
   if (n >= 0) return static_cast<int32_t>(n);
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return kWouldBlock;
   fail("send to", errno);
+  drain_after_send_error_ = true;
   return kError;
 }
 
 int32_t TcpTransport::read(ByteSpan out) {
+  if (state_ == State::kFailed && drain_after_send_error_ && fd_ >= 0 && !out.empty()) {
+    // The kernel keeps what arrived before the reset; hand it out, then the
+    // send's error again (error_ still names it).
+    size_t want = out.size() > 0x7fffffff ? 0x7fffffff : out.size();
+    ssize_t n = ::recv(fd_, out.data(), want, MSG_DONTWAIT);
+    if (n > 0) return static_cast<int32_t>(n);
+    drain_after_send_error_ = false;
+    return kError;
+  }
   if (!finish_connect()) return state_ == State::kConnecting ? kWouldBlock : kError;
   if (out.empty()) return 0;
   size_t want = out.size() > 0x7fffffff ? 0x7fffffff : out.size();
@@ -151,6 +161,7 @@ void TcpTransport::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   write_blocked_ = false;
+  drain_after_send_error_ = false;
   state_ = State::kClosed;
 }
 

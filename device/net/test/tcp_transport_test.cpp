@@ -90,6 +90,33 @@ TEST(TcpTransport, ExchangesBytesWithALoopbackPeer) {
   EXPECT_NE(std::string(t.last_error()).find("closed by the peer"), std::string::npos);
 }
 
+TEST(TcpTransport, WhatThePeerSentBeforeResettingIsReadableAfterAFailedSend) {
+  // A TLS server that rejects our certificate sends an alert and closes
+  // while our flight is unread: its kernel answers with a reset, our next
+  // send fails, and the alert must still reach the TLS layer.
+  Listener l;
+  TcpTransport t;
+  Status s = t.connect("127.0.0.1", l.port());
+  ASSERT_TRUE(s == Status::kOk || s == Status::kWouldBlock) << t.last_error();
+  int peer = l.accept_one();
+  ASSERT_GE(peer, 0);
+  ASSERT_TRUE(wait_connected(t)) << t.last_error();
+  const std::string flight(200, 'c');
+  ASSERT_EQ(t.write(as_bytes(flight)), 200);
+  ASSERT_EQ(::send(peer, "\x15\x03\x03\x00\x02\x02\x30", 7, 0), 7);  // fatal alert 48
+  ::close(peer);  // unread data: the kernel sends RST, not FIN
+  int32_t w = 0;
+  for (int i = 0; i < 100 && (w = t.write(as_bytes(flight))) > 0; ++i) ::usleep(10000);
+  ASSERT_EQ(w, Transport::kError);
+  EXPECT_NE(std::string(t.last_error()).find("send to"), std::string::npos) << t.last_error();
+  uint8_t in[16];
+  ASSERT_EQ(t.read(in), 7);
+  EXPECT_EQ(in[0], 0x15);
+  EXPECT_EQ(in[6], 0x30);
+  EXPECT_EQ(t.read(in), Transport::kError);  // then the send's error again
+  EXPECT_NE(std::string(t.last_error()).find("send to"), std::string::npos);
+}
+
 TEST(TcpTransport, LocalhostResolves) {
   Listener l;
   TcpTransport t;

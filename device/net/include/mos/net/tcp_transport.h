@@ -42,6 +42,9 @@ class TcpTransport : public Transport {
 
   int fd_ = -1;
   bool write_blocked_ = false;
+  // A send failed (the peer reset): what it sent before resetting is still
+  // readable, e.g. a TLS alert saying why it refused us (RFC 5246 §7.2).
+  bool drain_after_send_error_ = false;
   mutable State state_ = State::kClosed;
   char peer_[72] = {};  // "host:port", for error messages
   mutable char error_[256] = {};
