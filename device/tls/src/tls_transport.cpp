@@ -140,7 +140,6 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   std::memcpy(sni, name.data(), name.size());
   sni[name.size()] = '\0';
   br_err_ = 0;
-  ahead_len_ = 0;
   error_[0] = '\0';
 
   // The scratch is lent from here to the end of the handshake; the engine is
@@ -251,13 +250,6 @@ bool TlsTransport::pump_io(bool receive) {
     }
     bool progress = false;
     if (st & BR_SSL_SENDREC) {
-      if (state_ == State::kHandshake && ahead_len_ < sizeof(ahead_)) {
-        // Read ahead while our flight goes out: a server that rejects our
-        // Certificate sends its alert and resets the connection while we are
-        // still writing, and a failed TCP transport may refuse later reads.
-        int32_t r = lower_.read(ByteSpan(ahead_ + ahead_len_, sizeof(ahead_) - ahead_len_));
-        if (r > 0) ahead_len_ += static_cast<size_t>(r);
-      }
       size_t len = 0;
       unsigned char* buf = br_ssl_engine_sendrec_buf(eng, &len);
       int32_t n = lower_.write(ConstByteSpan(buf, len));
@@ -281,14 +273,6 @@ bool TlsTransport::pump_io(bool receive) {
     if (!progress && receive && (st & BR_SSL_RECVREC)) {
       size_t len = 0;
       unsigned char* buf = br_ssl_engine_recvrec_buf(eng, &len);
-      if (ahead_len_ > 0) {  // bytes read ahead come first, in order
-        size_t k = ahead_len_ < len ? ahead_len_ : len;
-        std::memcpy(buf, ahead_, k);
-        std::memmove(ahead_, ahead_ + k, ahead_len_ - k);
-        ahead_len_ -= k;
-        br_ssl_engine_recvrec_ack(eng, k);
-        continue;
-      }
       int32_t n = lower_.read(ByteSpan(buf, len));
       if (n > 0) {
         br_ssl_engine_recvrec_ack(eng, static_cast<size_t>(n));
@@ -317,10 +301,10 @@ __attribute__((noinline)) bool TlsTransport::salvage_alert() {
   // (RFC 5246 §6.2.1, §7.2): type 21, version, length 2, level, description.
   // OpenSSL sends one and closes as soon as it rejects our Certificate, while
   // the rest of our flight is still being written; the write then fails.
-  // The alert is in the bytes read ahead, or still readable from the socket.
+  // The lower transport still hands out what arrived before the reset
+  // (device/net's TcpTransport drains its socket after a failed send).
   uint8_t buf[64];
-  std::memcpy(buf, ahead_, ahead_len_);
-  size_t have = ahead_len_;
+  size_t have = 0;
   for (int tries = 0; tries < 4 && have < sizeof(buf); ++tries) {
     int32_t n = lower_.read(ByteSpan(buf + have, sizeof(buf) - have));
     if (n <= 0) break;

@@ -192,13 +192,14 @@ class ScriptedTransport : public Transport {
     return Status::kWouldBlock;
   }
   int32_t write(ConstByteSpan d) override {
-    if (fail_writes) open = false;  // like a TCP transport after a reset: no reads either
+    if (fail_writes) open = false;  // like a TCP transport after a reset...
     if (!open) return kError;
     sent.insert(sent.end(), d.begin(), d.end());
     return static_cast<int32_t>(d.size());
   }
   int32_t read(ByteSpan out) override {
-    if (!open) return kError;
+    // ...which still hands out what arrived before the reset (device/net).
+    if (!open && (!fail_writes || reply.empty())) return kError;
     if (reply.empty()) return eof ? kClosed : kWouldBlock;
     size_t n = std::min(out.size(), reply.size());
     std::memcpy(out.data(), reply.data(), n);

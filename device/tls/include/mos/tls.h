@@ -267,8 +267,6 @@ class TlsTransport : public Transport {
   bool configured_ = false;
   State state_ = State::kIdle;
   int br_err_ = 0;
-  uint8_t ahead_[7] = {};  // one plaintext alert record (RFC 5246 §6.2.1)
-  size_t ahead_len_ = 0;
   char error_[200] = "";
 };
 
