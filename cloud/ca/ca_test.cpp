@@ -1,6 +1,7 @@
 #include "mos/ca/ca.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>

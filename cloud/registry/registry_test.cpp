@@ -1,6 +1,7 @@
 #include "mos/registry/registry.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <thread>
