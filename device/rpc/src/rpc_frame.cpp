@@ -132,15 +132,18 @@ size_t LineAssemblerBase::feed(ConstByteSpan in, std::string_view* line, bool* h
   size_t i = 0;
   while (i < in.size()) {
     char c = static_cast<char>(in[i++]);
-    if (c == '\n') {
+    // A line ends at LF, CR or CRLF: serial terminals such as picocom send a
+    // bare CR for Enter, and the LF of a CRLF pair is not a second, empty line.
+    const bool lf_after_cr = c == '\n' && after_cr_;
+    after_cr_ = c == '\r';
+    if (lf_after_cr) continue;
+    if (c == '\n' || c == '\r') {
       if (discarding_) {
         discarding_ = false;  // the oversize line ends here; resync
         len_ = 0;
         continue;
       }
-      size_t n = len_;
-      if (n > 0 && buf_[n - 1] == '\r') --n;
-      *line = std::string_view(buf_, n);
+      *line = std::string_view(buf_, len_);
       *has_line = true;
       len_ = 0;  // the view stays valid until the next feed() writes
       return i;

@@ -137,6 +137,20 @@ TEST(LineAssembler, SeveralLinesInOneFeed) {
   EXPECT_EQ(got, "[one][two][][three]");
 }
 
+TEST(LineAssembler, BareCrEndsALineAsPicocomSendsIt) {
+  LineAssembler<32> a;
+  ConstByteSpan in = as_bytes("cr\rcrlf\r\nlf\n\r\n");
+  std::string got;
+  while (!in.empty()) {
+    std::string_view line;
+    bool has = false;
+    in = in.subspan(a.feed(in, &line, &has));
+    if (has) got += "[" + std::string(line) + "]";
+  }
+  // CRLF is one line end, not two; the last CRLF ends one empty line.
+  EXPECT_EQ(got, "[cr][crlf][lf][]");
+}
+
 TEST(LineAssembler, OversizeLineDiscardedThenResync) {
   LineAssembler<8> a;
   std::string stream = std::string(100, 'x') + "\nok\n" + std::string(8, 'y') + "\nfit4567\n";

@@ -2,8 +2,6 @@
 
 #include <glob.h>
 
-#include <cstdio>
-#include <stdexcept>
 
 namespace mos::rpcclient {
 namespace {
@@ -23,18 +21,6 @@ std::vector<PortInfo> candidate_ports() {
   add_glob("/dev/ttyUSB*", "USB serial", &out);
   add_glob("/dev/ttyACM*", "USB CDC-ACM", &out);
   return out;
-}
-
-std::string resolve_port(const std::string& port) {
-  if (port != "auto" && !port.empty()) return port;
-  auto ports = candidate_ports();
-  if (ports.empty()) {
-    throw std::runtime_error(
-        "no serial port found (no /dev/ttyUSB*, /dev/ttyACM* or running virtual board)\n"
-        "  -> plug a board in, or start a virtual one with `mos sim start`, then pass --port");
-  }
-  std::fprintf(stderr, "Using port %s\n", ports.front().path.c_str());
-  return ports.front().path;
 }
 
 }  // namespace mos::rpcclient

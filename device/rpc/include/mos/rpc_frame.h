@@ -82,8 +82,8 @@ Status encode_line(std::string_view json, bool with_crc, Span<char> out, size_t*
 //   if (got a line) ... ; feed(bytes.subspan(used), ...) again for the rest
 class LineAssemblerBase {
  public:
-  // Consumes bytes from `in` up to and including the first '\n' that ends a
-  // line. Returns bytes consumed; *line is set (and *has_line true) when a
+  // Consumes bytes from `in` up to and including the first LF, CR or CRLF
+  // that ends a line. Returns bytes consumed; *line is set (and *has_line true) when a
   // line completed. The view is valid until the next feed() call.
   size_t feed(ConstByteSpan in, std::string_view* line, bool* has_line);
   uint32_t oversize_dropped() const { return oversize_dropped_; }
@@ -97,6 +97,7 @@ class LineAssemblerBase {
   size_t cap_;
   size_t len_ = 0;
   bool discarding_ = false;
+  bool after_cr_ = false;  // the last byte was CR: a following LF ends nothing
   uint32_t oversize_dropped_ = 0;
 };
 

@@ -1,6 +1,6 @@
-// Finding a board's serial port, as Mongoose OS's `mos --port auto` did on
-// Linux: USB-UART bridges (/dev/ttyUSB*), then CDC-ACM (/dev/ttyACM*), then
-// the pseudo-terminals of running virtual boards (`mos sim`).
+// The hardware serial ports `mos --port auto` tries first, as Mongoose OS's
+// mos did on Linux: USB-UART bridges (/dev/ttyUSB*), then CDC-ACM
+// (/dev/ttyACM*). tools/mos/cmd_device.cpp adds running virtual boards.
 #pragma once
 #include <string>
 #include <vector>
@@ -13,9 +13,5 @@ struct PortInfo {
 };
 
 std::vector<PortInfo> candidate_ports();
-
-// `auto` -> the first candidate (printing "Using port X" on stderr); any other
-// value is returned as is. Throws std::runtime_error when nothing is found.
-std::string resolve_port(const std::string& port);
 
 }  // namespace mos::rpcclient
