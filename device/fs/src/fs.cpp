@@ -73,21 +73,6 @@ bool valid_name(std::string_view name) {
 
 }  // namespace
 
-uint32_t fs_crc32(uint32_t crc, ConstByteSpan data) {
-  // Nibble-wide table for the reflected polynomial 0xEDB88320: 64 bytes of
-  // table instead of 1 KB, which matters more on the device than speed here.
-  static constexpr uint32_t kTable[16] = {
-      0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
-      0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
-      0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
-  crc = ~crc;
-  for (uint8_t b : data) {
-    crc = kTable[(crc ^ b) & 0x0F] ^ (crc >> 4);
-    crc = kTable[(crc ^ (static_cast<uint32_t>(b) >> 4)) & 0x0F] ^ (crc >> 4);
-  }
-  return ~crc;
-}
-
 // FsSector::order is indexed by log position, the other fields by physical
 // sector, so clearing a sector must keep its slot's order entry.
 void Fs::reset_sector(uint32_t i) {
@@ -185,7 +170,7 @@ Status Fs::read_header(uint32_t addr, uint32_t limit_addr, Rec* rec, char* name,
   bool blank = true;
   for (uint8_t b : h) blank = blank && b == 0xFF;
   if (blank) return Status::kOk;
-  if (fs_crc32(0, ConstByteSpan(h, 20)) != get32(h + 20)) return Status::kCorrupt;
+  if (crc32(ConstByteSpan(h, 20)) != get32(h + 20)) return Status::kCorrupt;
   rec->type = h[0];
   rec->name_len = h[1];
   rec->len = static_cast<uint16_t>(get16(h + 2));
@@ -231,7 +216,7 @@ Status Fs::check_body(uint32_t addr, const Rec& rec, bool* ok) {
     uint32_t n = len < sizeof(tmp) ? len : static_cast<uint32_t>(sizeof(tmp));
     Status s = flash_->read(addr, ByteSpan(tmp, n));
     if (s != Status::kOk) return s;
-    crc = fs_crc32(crc, ConstByteSpan(tmp, n));
+    crc = crc32(ConstByteSpan(tmp, n), crc);
     addr += n;
     len -= n;
   }
@@ -306,7 +291,7 @@ Status Fs::mount() {
     if (s != Status::kOk) return s;
     sec_[i] = FsSector{};
     if (std::memcmp(h, kMagic, 4) == 0 && get16(h + 4) == kFormatVersion && get16(h + 6) == kFsChunk &&
-        fs_crc32(0, ConstByteSpan(h, 12)) == get32(h + 12) && get32(h + 8) != 0 &&
+        crc32(ConstByteSpan(h, 12)) == get32(h + 12) && get32(h + 8) != 0 &&
         get32(h + 8) != kInfinite) {
       sec_[i].state = kStateLog;
       sec_[i].seq = get32(h + 8);
@@ -613,7 +598,7 @@ Status Fs::write_version(std::string_view name, uint32_t total, int old_slot, Co
     uint32_t rest = off + len - p;
     if (rest > 0) std::memcpy(dst, extra.data() + (p - old_size), rest);
     Rec rec{kTypeChunk, static_cast<uint8_t>(nl), static_cast<uint16_t>(len), vseq, off, total, 0};
-    rec.dcrc = fs_crc32(0, ConstByteSpan(buf_, nl + len));
+    rec.dcrc = crc32(ConstByteSpan(buf_, nl + len));
     s = append_record(rec, name.data(), ConstByteSpan(buf_, nl + len));
     if (s != Status::kOk) return s;
   }
@@ -647,7 +632,7 @@ Status Fs::remove(std::string_view name) {
   }
   std::memcpy(buf_, name.data(), nl);
   Rec rec{kTypeTombstone, static_cast<uint8_t>(nl), 0, ++seq_, 0, 0, 0};
-  rec.dcrc = fs_crc32(0, ConstByteSpan(buf_, nl));
+  rec.dcrc = crc32(ConstByteSpan(buf_, nl));
   Status s = append_record(rec, name.data(), ConstByteSpan(buf_, nl));
   if (s != Status::kOk) return s;
   live_bytes_ -= footprint(nl, files_[slot].size);
@@ -688,7 +673,7 @@ Status Fs::open_head() {
     put16(h + 4, kFormatVersion);
     put16(h + 6, kFsChunk);
     put32(h + 8, ++seq_);
-    put32(h + 12, fs_crc32(0, ConstByteSpan(h, 12)));
+    put32(h + 12, crc32(ConstByteSpan(h, 12)));
     s = flash_->write(sector_addr(i), ConstByteSpan(h, sizeof(h)));
     if (s != Status::kOk) return s;
     reset_sector(i);
@@ -729,7 +714,7 @@ Status Fs::append_record(const Rec& rec, const char* name, ConstByteSpan body) {
   put32(h + 8, rec.offset);
   put32(h + 12, rec.total);
   put32(h + 16, rec.dcrc);
-  put32(h + 20, fs_crc32(0, ConstByteSpan(h, 20)));
+  put32(h + 20, crc32(ConstByteSpan(h, 20)));
   if (!body.empty()) {
     s = flash_->write(addr + kFsRecordHeader, body);
     if (s != Status::kOk) return s;
@@ -767,7 +752,7 @@ Status Fs::gc_step() {
     uint32_t body = static_cast<uint32_t>(rec.name_len) + rec.len;
     x->status = fs->flash_->read(addr + kFsRecordHeader, ByteSpan(fs->buf_, body));
     if (x->status != Status::kOk) return false;
-    if (fs_crc32(0, ConstByteSpan(fs->buf_, body)) != rec.dcrc) {
+    if (crc32(ConstByteSpan(fs->buf_, body)) != rec.dcrc) {
       MOS_LOGE("fs: chunk of %.*s failed its CRC while collecting", static_cast<int>(rec.name_len), nm);
       return true;
     }
@@ -783,7 +768,7 @@ Status Fs::gc_step() {
   if (s != Status::kOk) return s;
   if (c.status != Status::kOk) return c.status;
 
-  Rec intent{kTypeIntent, 0, 0, ++seq_, tail, sec_[tail].seq, fs_crc32(0, ConstByteSpan())};
+  Rec intent{kTypeIntent, 0, 0, ++seq_, tail, sec_[tail].seq, crc32(ConstByteSpan())};
   s = append_record(intent, "", ConstByteSpan());
   if (s != Status::kOk) return s;
   // The tail is always slot 0 of the order: copying only appended to the log.

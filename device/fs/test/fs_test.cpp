@@ -247,11 +247,5 @@ TEST(FsInit, PartitionLeavesTheRestOfTheFlashAlone) {
   for (uint32_t a = 12 * 4096; a < 16 * 4096; ++a) ASSERT_EQ(flash.mem()[a], 0xFF);
 }
 
-TEST(FsCrc, MatchesZlib) {
-  // The standard check value of CRC-32/ISO-HDLC.
-  EXPECT_EQ(fs_crc32(0, as_bytes("123456789")), 0xCBF43926u);
-  EXPECT_EQ(fs_crc32(fs_crc32(0, as_bytes("1234")), as_bytes("56789")), 0xCBF43926u);
-}
-
 }  // namespace
 }  // namespace mos

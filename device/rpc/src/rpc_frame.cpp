@@ -4,21 +4,6 @@
 
 namespace mos::rpc {
 
-uint32_t crc32(std::string_view data, uint32_t crc) {
-  // Half-byte table: 64 bytes of flash instead of the usual 1 KB.
-  static const uint32_t kNibble[16] = {
-      0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
-      0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
-      0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
-  crc = ~crc;
-  for (char c : data) {
-    crc ^= static_cast<uint8_t>(c);
-    crc = (crc >> 4) ^ kNibble[crc & 0xF];
-    crc = (crc >> 4) ^ kNibble[crc & 0xF];
-  }
-  return ~crc;
-}
-
 const char* to_string(LineKind k) {
   switch (k) {
     case LineKind::kNotFrame: return "not a frame";

@@ -20,6 +20,7 @@
 // one-record bounce buffer; the caller gives one FsSector per flash sector at
 // init. Nothing allocates.
 #pragma once
+#include "mos/crc32.h"
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -165,7 +166,5 @@ class Fs {
   uint8_t buf_[MOS_FS_MAX_NAME + kFsChunk] = {};
 };
 
-// CRC-32 (IEEE 802.3, reflected, as zlib's crc32): crc32(0, data) starts one.
-uint32_t fs_crc32(uint32_t crc, ConstByteSpan data);
 
 }  // namespace mos

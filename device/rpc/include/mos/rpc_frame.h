@@ -28,6 +28,7 @@
 //     delimiters) until the device answers with the same three-part marker;
 //     after that it sends frames.
 #pragma once
+#include "mos/crc32.h"
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -46,7 +47,9 @@ constexpr size_t kCrcHexLen = 8;
 
 // CRC-32 as in IEEE 802.3 / zlib: reflected polynomial 0xEDB88320, initial
 // value and final XOR 0xFFFFFFFF. crc32("123456789") == 0xCBF43926.
-uint32_t crc32(std::string_view data, uint32_t crc = 0);
+inline uint32_t crc32(std::string_view data, uint32_t crc = 0) {
+  return mos::crc32(as_bytes(data), crc);
+}
 
 enum class LineKind {
   kNotFrame,    // a console line: pass it on (or ignore it) untouched
