@@ -20,33 +20,6 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ARN = f"arn:aws:iot:{REGION}:{ACCOUNT}:"
 
-CONTRACT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS certificates(
-  id TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, status TEXT NOT NULL, pem TEXT NOT NULL,
-  subject TEXT NOT NULL, ca_certificate_id TEXT,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,
-  generation_id INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS policies(
-  name TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, default_version INTEGER NOT NULL,
-  next_version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS policy_versions(
-  policy_name TEXT NOT NULL REFERENCES policies(name) ON DELETE CASCADE,
-  version INTEGER NOT NULL, document TEXT NOT NULL, created_at INTEGER NOT NULL,
-  PRIMARY KEY(policy_name, version));
-CREATE TABLE IF NOT EXISTS principal_policies(
-  principal TEXT NOT NULL, policy_name TEXT NOT NULL REFERENCES policies(name),
-  PRIMARY KEY(principal, policy_name));
-CREATE TABLE IF NOT EXISTS things(
-  name TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, thing_id TEXT NOT NULL,
-  thing_type TEXT, attributes TEXT NOT NULL DEFAULT '{}', version INTEGER NOT NULL DEFAULT 1,
-  created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS thing_principals(
-  thing_name TEXT NOT NULL REFERENCES things(name), principal TEXT NOT NULL,
-  PRIMARY KEY(thing_name, principal));
-"""
-
 
 def plugin_path() -> str:
     p = os.environ.get("MOS_POLICY_PLUGIN") or str(REPO / "build/default/cloud/plugin/mos_policy_plugin.so")
@@ -81,8 +54,8 @@ class Registry:
         self.path = Path(path)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        schema = REPO / "cloud/registry/schema.sql"
-        self.db.executescript(schema.read_text() if schema.exists() else CONTRACT_SCHEMA)
+        # The very schema mos-cloud creates (cloud/registry/schema.sql).
+        self.db.executescript((REPO / "cloud/registry/schema.sql").read_text())
         self.db.execute("INSERT OR REPLACE INTO meta VALUES('account_id', ?)", (ACCOUNT,))
         self.db.execute("INSERT OR REPLACE INTO meta VALUES('region', ?)", (REGION,))
 
