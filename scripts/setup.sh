@@ -37,7 +37,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 # The Debian mosquitto package starts a system broker on port 1883; our tests
 # start their own brokers on free loopback ports, so keep the system one off.
 if command -v systemctl >/dev/null 2>&1; then
