@@ -84,29 +84,22 @@ fs::path mos_cloud_binary() {
   return p;
 }
 
-bool port_open(int port) {
+// Tries connect() (something listens) or bind() (nothing holds the port) on
+// 127.0.0.1:port with a fresh socket.
+bool loopback_try(int port, int (*op)(int, const sockaddr*, socklen_t)) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  bool ok = op(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(fd);
   return ok;
 }
 
-bool port_free(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
+bool port_open(int port) { return loopback_try(port, ::connect); }
+bool port_free(int port) { return loopback_try(port, ::bind); }
 
 // GET http://127.0.0.1:<port><path>, body or "" (tiny, no dependency).
 std::string http_get(int port, const std::string& path) {

@@ -8,30 +8,9 @@
 
 #include "mos/rpc_store.h"
 #include "mos_config.h"
+#include "../../fs/test/ram_flash.h"
 
 namespace {
-
-class RamFlash : public mos::Flash {
- public:
-  RamFlash() : mem_(16 * 4096, 0xFF) {}
-  uint32_t size() const override { return static_cast<uint32_t>(mem_.size()); }
-  uint32_t sector_size() const override { return 4096; }
-  mos::Status read(uint32_t addr, mos::ByteSpan out) override {
-    std::memcpy(out.data(), mem_.data() + addr, out.size());
-    return mos::Status::kOk;
-  }
-  mos::Status write(uint32_t addr, mos::ConstByteSpan data) override {
-    for (size_t i = 0; i < data.size(); ++i) mem_[addr + i] &= data[i];
-    return mos::Status::kOk;
-  }
-  mos::Status erase(uint32_t addr) override {
-    std::memset(mem_.data() + addr, 0xFF, 4096);
-    return mos::Status::kOk;
-  }
-
- private:
-  std::vector<uint8_t> mem_;
-};
 
 class NullChannel : public mos::rpc::Channel {
  public:
@@ -58,7 +37,7 @@ class ZeroClock : public mos::Clock {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static RamFlash flash;
+  static mos::test::RamFlash flash(16 * 4096, 4096);
   static mos::FsSector sec[16];
   static mos::Fs fs;
   static mos::MosConfig cur, base;
