@@ -12,6 +12,8 @@ packages=(
   # device TLS, host crypto, cloud
   libbearssl-dev libssl-dev openssl libsqlite3-dev sqlite3
   libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
+  # fw.zip bundles, mos.yml, compressed flash writes, the event-driven HTTP front
+  libzip-dev zip unzip libyaml-cpp-dev zlib1g-dev libboost-dev
   # broker, plugin API and real MQTT peers for the tests
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
   # the AWS CLI v2 and boto3, the real clients of the local cloud
