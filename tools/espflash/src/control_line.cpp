@@ -1,5 +1,6 @@
 // DTR/RTS for a virtual board: its pty has no modem lines, so they travel as
 // `lines DTR RTS` over the board's control socket.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,11 +29,25 @@ class ControlSocketLine : public SerialLine {
   bool set_dtr_rts(bool dtr, bool rts) override {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (path_.size() >= sizeof(addr.sun_path)) return false;
-    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    std::string path = path_;
+    int dirfd = -1;
+    if (path.size() >= sizeof(addr.sun_path)) {
+      // sun_path holds 108 bytes: reach a deep directory through /proc.
+      const size_t slash = path.rfind('/');
+      if (slash == std::string::npos) return false;
+      dirfd = ::open(path.substr(0, slash).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (dirfd < 0) return false;
+      path = "/proc/self/fd/" + std::to_string(dirfd) + path.substr(slash);
+      if (path.size() >= sizeof(addr.sun_path)) {
+        ::close(dirfd);
+        return false;
+      }
+    }
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    if (dirfd >= 0) ::close(dirfd);
     if (fd < 0) return false;
-    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     if (ok) {
       const std::string req = std::string("lines ") + (dtr ? "1" : "0") + " " + (rts ? "1" : "0") + "\n";
       ok = ::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size());
