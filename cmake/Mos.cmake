@@ -35,7 +35,8 @@ function(mos_no_heap_check)
   endforeach()
   set(stamp ${CMAKE_BINARY_DIR}/no-heap.ok)
   add_custom_command(OUTPUT ${stamp}
-    COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check-no-heap.sh ${CMAKE_OBJDUMP} ${cxxfilt} ${archives}
+    COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check-no-heap.sh ${CMAKE_OBJDUMP} ${cxxfilt}
+            --cxx ${CMAKE_CXX_COMPILER} "${CMAKE_CXX_FLAGS}" ${CMAKE_BINARY_DIR} ${archives}
     COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
     DEPENDS ${libs} ${PROJECT_SOURCE_DIR}/cmake/check-no-heap.sh
     COMMENT "Checking the device core for heap use"

@@ -14,9 +14,18 @@
 # only reachable through `delete p`, which needs an object from `new`, and every
 # `new` is rejected here, so delete referenced from a D0 destructor is allowed.
 #
-# Usage: check-no-heap.sh <objdump> <c++filt> <archive>...
+# With --cxx, it also links every core object (--whole-archive) with the C
+# library into a throw-away image and warns about the C library functions the
+# core calls that bring the C library's own heap (newlib's strtod and printf
+# family do): the rule holds for our code, the port decides its libc.
+#
+# Usage: check-no-heap.sh <objdump> <c++filt> [--cxx <compiler> "<flags>" <dir>] <archive>...
 set -euo pipefail
 objdump=$1; cxxfilt=$2; shift 2
+cxx=""
+if [ "${1:-}" = --cxx ]; then
+  cxx=$2; cxxflags=$3; workdir=$4; shift 4
+fi
 
 # Mangled names (32-bit ARM: size_t is `j`) of every allocation entry point:
 # C heap (plus newlib's reentrant _r forms), every operator new/delete variant
@@ -54,6 +63,40 @@ warned=$(scan "$throwers")
 if [ -n "$warned" ]; then
   echo "no-heap: warning: these call libstdc++ helpers that throw (and so allocate) on the device:"
   report "  " <<<"$warned"
+fi
+
+if [ -n "$cxx" ]; then
+  # No start files, no C++ runtime, unresolved symbols allowed (BearSSL, the
+  # port's functions): only which libc members get pulled in matters here.
+  # shellcheck disable=SC2086
+  if "$cxx" $cxxflags -nostdlib -nostartfiles -Wl,-e,0 -Wl,--unresolved-symbols=ignore-all \
+      -Wl,-Map="$workdir/no-heap-image.map" -Wl,--whole-archive "${archives[@]}" -Wl,--no-whole-archive \
+      -lc -lgcc -o "$workdir/no-heap-image.elf"; then
+    # The map's "Archive member included to satisfy reference by file
+    # (symbol)" section: follow each libc heap member back to a core object.
+    pulled=$(awk '
+      /^Archive member included/ { on = 1; next }
+      /^(Discarded input|Allocating common|Memory Configuration)/ { on = 0 }
+      !on || NF == 0 { next }
+      /^[^ \t]/ { m = $1; if (NF >= 3) { ref[m] = $2; sym[m] = $3 } next }
+      { ref[m] = $1; sym[m] = $2 }
+      END {
+        for (m in ref) {
+          if (sym[m] !~ /^\((malloc|calloc|realloc|_malloc_r|_calloc_r|_realloc_r)\)$/) continue
+          chain = name(sym[m]); r = ref[m]
+          while ((r in ref) && ref[r] != "(--whole-archive)") { chain = name(sym[r]) " -> " chain; r = ref[r] }
+          sub(/.*\//, "", r)
+          print "  " r ": " chain
+        }
+      }
+      function name(s) { gsub(/[()]/, "", s); return s }' "$workdir/no-heap-image.map" | sort -u)
+    if [ -n "$pulled" ]; then
+      echo "no-heap: warning: C library calls that link the C library's heap (core object: call chain):"
+      echo "$pulled"
+    fi
+  else
+    echo "no-heap: warning: could not link the test image; C library heap use not checked"
+  fi
 fi
 
 found=$(scan "$forbidden")
