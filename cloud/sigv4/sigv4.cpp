@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <ctime>
 #include <map>
@@ -350,6 +351,21 @@ std::string signing_key(std::string_view secret, std::string_view date8, std::st
 
 namespace {
 
+// RFC 7230 §3.2: a field name is a token (1*tchar, §3.2.6). Anything else
+// (empty, ';', ',', spaces) cannot be listed in SignedHeaders unambiguously,
+// so the verifier would read a different list than the signer wrote.
+bool valid_header_names(const Request& req) {
+  for (const auto& h : req.headers) {
+    if (h.name.empty()) return false;
+    for (char c : h.name) {
+      bool tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+      if (!tchar || c == '\0') return false;
+    }
+  }
+  return true;
+}
+
 std::vector<std::string> header_names(const Request& req) {
   std::vector<std::string> names;
   for (const auto& h : req.headers) names.push_back(to_lower(h.name));
@@ -377,6 +393,7 @@ std::optional<Signed> finish(const Request& req, const std::vector<std::string>&
 
 std::optional<Signed> sign_headers(Request& req, const Credentials& cred, std::string_view region,
                                    std::string_view service, int64_t now, const Options& opt) {
+  if (!valid_header_names(req)) return std::nullopt;
   std::string date = amz_date(now);
   std::string payload_hash = hex_sha256(req.body);
   req.headers.push_back({"X-Amz-Date", date});
@@ -399,6 +416,7 @@ std::optional<Signed> sign_headers(Request& req, const Credentials& cred, std::s
 std::optional<Signed> sign_query(Request& req, const Credentials& cred, std::string_view region,
                                  std::string_view service, int64_t now, int64_t expires_seconds,
                                  const Options& opt) {
+  if (!valid_header_names(req)) return std::nullopt;
   std::string date = amz_date(now);
   std::string scope_str = scope(std::string_view(date).substr(0, 8), region, service);
   std::vector<std::string> names = header_names(req);
