@@ -6,7 +6,7 @@ add_library(mos_build_helpers STATIC
 target_include_directories(mos_build_helpers PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(mos_build_helpers PUBLIC CLI11::CLI11 mos_fs mos_port_sim PRIVATE yaml-cpp)
 mos_warnings(mos_build_helpers)
-target_link_libraries(mos_cli_commands PUBLIC mos_build_helpers mos_fwbundle)
+target_link_libraries(mos_cli_commands PUBLIC mos_build_helpers)
 # The firmware build project (device/port/sim/app_build) is found here unless
 # MOS_ROOT says otherwise (an installed runtime).
 target_compile_definitions(mos_cli_commands PRIVATE MOS_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
