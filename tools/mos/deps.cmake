@@ -10,3 +10,4 @@ target_compile_definitions(mos_cli_commands PRIVATE MOS_BUILD_DIR="${CMAKE_BINAR
 target_link_libraries(mos_cli_commands PUBLIC mos_port_sim)
 # `mos flash`: the ESP8266 flasher; `mos build` writes fw.zip, `mos flash` reads it.
 target_link_libraries(mos_cli_commands PUBLIC mos_espflash mos_fwbundle)
+include(${CMAKE_CURRENT_LIST_DIR}/build_deps.cmake)

@@ -149,7 +149,9 @@ Bundle parse_manifest(std::string_view text, const std::string& origin) {
   auto parts = m.find("parts");
   if (parts == m.end()) bad(origin, "missing \"parts\"");
   if (!parts->is_object() || parts->empty()) bad(origin, "\"parts\" is not an object of parts");
-  for (auto& [name, pj] : parts->items()) {
+  for (auto& item : parts->items()) {
+    const std::string name = item.key();
+    const json& pj = item.value();  // (not a structured binding: the lambda below captures it)
     const std::string where = origin + ": part \"" + name + "\"";
     if (!pj.is_object()) throw UserError(where + " is not an object", kHint);
     Part p;
