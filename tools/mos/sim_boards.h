@@ -18,9 +18,16 @@ struct SimBoard {
   bool running = false;
 };
 
-// root_dir "" = $MOS_SIM_DIR, else .mos/sim.
+// root_dir "" = $MOS_SIM_DIR, else .mos/sim (relative to the current directory).
 std::string sim_root(const std::string& root_dir = "");
-// Boards sorted by name, running or not.
+// "ROOT and the boards recorded in REGISTRY": where sim_boards() looks, for
+// messages that say where nothing was found.
+std::string sim_where_looked(const std::string& root_dir = "");
+// Whether boards recorded in the per-user registry count (user_state.h): not
+// with an explicit --dir or $MOS_SIM_DIR (tests keep their boards apart).
+bool sim_uses_registry(const std::string& root_dir = "");
+// Boards sorted by name, running or not: those under the root, plus (see
+// sim_uses_registry) those recorded in the registry.
 std::vector<SimBoard> sim_boards(const std::string& root_dir = "");
 
 }  // namespace mos::cli
