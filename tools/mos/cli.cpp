@@ -153,6 +153,10 @@ std::string shell_quote(const std::string& word) {
 
 int run(CLI::App& app, int argc, char** argv) {
   app.footer(kExitCodesHelp);
+  // One command per run. The maximum also matters to CLI11's parsing: while
+  // no maximum is reached, an argument that names another command
+  // (`mos config-get wifi`) would start that command.
+  app.require_subcommand(0, 1);
   try {
     bool asked_help = false;
     const CLI::App* missing = check_command_words(app, argc, argv, &asked_help);

@@ -423,29 +423,33 @@ int cmd_console(const std::string& until) {
   return kExitOk;
 }
 
-Registration reg{"device", [](CLI::App& app) {
-  app.add_option("--port", g.port,
-                 "serial port of the board: a tty or a virtual board's pty, or `auto`")
+// The options every board command takes, before or after its name
+// (`mos --port P ls` and `mos ls --port P`). Added to each subcommand rather
+// than through CLI11's fallthrough, which would also take an argument that
+// names a command (`mos config-get wifi`) for that command.
+void add_board_options(CLI::App* a) {
+  a->add_option("--port", g.port, "serial port of the board: a tty or a virtual board's pty, or `auto`")
       ->envname("MOS_PORT");
-  app.add_option("--timeout", g.timeout_s,
-                 "seconds to wait for an RPC answer (default 5) or to run `console` (default: forever)");
-  app.add_flag("--verbose,-v", g.verbose, "print the board's log lines seen during RPC calls");
+  a->add_option("--timeout", g.timeout_s,
+                "seconds to wait for an RPC answer (default 5) or to run `console` (default: forever)");
+  a->add_flag("--verbose,-v", g.verbose, "print the board's log lines seen during RPC calls");
+}
+
+Registration reg{"device", [](CLI::App& app) {
+  add_board_options(&app);
 
   auto* call = app.add_subcommand("call", "call an RPC method on the board and print its result");
-  call->fallthrough();
   static std::string method, args;
   call->add_option("method", method, "e.g. Sys.GetInfo, RPC.List, GPIO.Write")->required();
   call->add_option("args", args, "JSON arguments; keys may be bare as the device reads them, e.g. '{pin:2,value:0}'");
   call->callback([] { cmd_call(method, args); });
 
   auto* cget = app.add_subcommand("config-get", "print the board's configuration (or one key)");
-  cget->fallthrough();
   static std::string key;
   cget->add_option("key", key, "a key or section, e.g. mqtt or wifi.sta.ssid");
   cget->callback([] { cmd_config_get(key); });
 
   auto* cset = app.add_subcommand("config-set", "set config keys, save and reboot the board");
-  cset->fallthrough();
   static std::vector<std::string> pairs;
   static bool no_reboot = false, no_save = false;
   cset->add_option("pairs", pairs, "KEY=VALUE, e.g. mqtt.server=localhost:8883")->required();
@@ -454,34 +458,29 @@ Registration reg{"device", [](CLI::App& app) {
   cset->callback([] { cmd_config_set(pairs, no_reboot, no_save); });
 
   auto* ls = app.add_subcommand("ls", "list the files on the board");
-  ls->fallthrough();
   static bool long_format = false;
   ls->add_flag("-l", long_format, "show sizes");
   ls->callback([] { cmd_ls(long_format); });
 
   auto* get = app.add_subcommand("get", "print a file from the board (or save it with -o)");
-  get->fallthrough();
   static std::string get_file, get_out;
   get->add_option("file", get_file, "file name on the board")->required();
   get->add_option("-o,--output", get_out, "local file to write instead of stdout");
   get->callback([] { cmd_get(get_file, get_out); });
 
   auto* put = app.add_subcommand("put", "copy a local file to the board");
-  put->fallthrough();
   static std::string local, remote;
   put->add_option("local", local, "local file")->required();
   put->add_option("remote", remote, "name on the board (default: the local base name)");
   put->callback([] { cmd_put(local, remote); });
 
   auto* rm = app.add_subcommand("rm", "remove a file from the board");
-  rm->fallthrough();
   static std::string rm_file;
   rm->add_option("file", rm_file, "file name on the board")->required();
   rm->callback([] { cmd_rm(rm_file); });
 
   auto* console = app.add_subcommand(
       "console", "show the board's serial output and send it what you type, line by line (Ctrl-C quits)");
-  console->fallthrough();
   static std::string until;
   console->add_option("--until", until,
                       "exit 0 at the first line matching this regex (1 at --timeout)");
@@ -490,13 +489,13 @@ Registration reg{"device", [](CLI::App& app) {
   });
 
   auto* wifi = app.add_subcommand("wifi", "join a Wi-Fi network: set wifi.sta, turn the AP off, save, reboot");
-  wifi->fallthrough();
   static std::string ssid, pass;
   wifi->add_option("ssid", ssid, "network name")->required();
   wifi->add_option("pass", pass, "password (\"\" for an open network)")->required();
   wifi->callback([] { cmd_wifi(ssid, pass); });
 
   auto* ports = app.add_subcommand("ports", "list serial ports and running virtual boards");
+  for (auto* sub : {call, cget, cset, ls, get, put, rm, console, wifi}) add_board_options(sub);
   ports->callback([] {
     auto found = all_ports();
     if (found.empty()) std::printf("no serial ports; start a virtual board with `mos sim start`\n");

@@ -49,14 +49,14 @@ std::string sim_root(const std::string& override_dir) {
   return env != nullptr && *env != '\0' ? env : ".mos/sim";
 }
 
-bool sim_uses_registry(const std::string& override_dir) {
+bool sim_uses_registry() {
   const char* env = std::getenv("MOS_SIM_DIR");
-  return override_dir.empty() && (env == nullptr || *env == '\0');
+  return env == nullptr || *env == '\0';
 }
 
 std::string sim_where_looked(const std::string& override_dir) {
   std::string where = fs::absolute(sim_root(override_dir)).lexically_normal().string();
-  if (sim_uses_registry(override_dir) && !registry_path().empty()) {
+  if (sim_uses_registry() && !registry_path().empty()) {
     where += " and the boards recorded in " + registry_path();
   }
   return where;
@@ -131,7 +131,7 @@ std::vector<SimBoard> sim_boards(const std::string& root_dir) {
     add(entry.path(), entry.path().filename().string());
   }
   // Boards started from other directories (user_state.h).
-  if (sim_uses_registry(root_dir)) {
+  if (sim_uses_registry()) {
     for (const auto& [name, dir] : load_registry().boards) add(dir, name);
   }
   std::sort(out.begin(), out.end(), [](const SimBoard& a, const SimBoard& b) {
@@ -296,7 +296,7 @@ void start() {
     if (read_board(dir, o.name, &b) && b.pid == pid && !b.pty.empty()) {
       {
         // Found later from any directory ($MOS_SIM_DIR keeps tests apart).
-        if (sim_uses_registry("")) record_board(o.name, dir.string());
+        if (sim_uses_registry()) record_board(o.name, dir.string());
         std::printf("board %s running (pid %d): UART0 on %s\n", b.name.c_str(), pid, b.pty.c_str());
         std::printf("  device.id %s, flash %u KB, firmware %s, state in %s\n", b.device_id.c_str(),
                     static_cast<unsigned>(b.flash_size / 1024), b.firmware.c_str(), dir.c_str());
@@ -443,10 +443,15 @@ void press() {
 Registration reg{"sim", [](CLI::App& app) {
   CLI::App* sim = app.add_subcommand("sim", "Virtual NodeMCU boards: start, list, stop, read pins, press buttons");
   sim->require_subcommand(1);
-  sim->fallthrough();
-  sim->add_option("--dir", o.dir,
+  // --dir on `sim` and on each subcommand (`mos sim start --dir D` too). Not
+  // through CLI11's fallthrough: that would take a board named like a
+  // command ("list") for the command.
+  auto add_dir = [](CLI::App* a) {
+    a->add_option("--dir", o.dir,
                   "Where boards keep their state (default $MOS_SIM_DIR, else .mos/sim here; boards started "
                   "elsewhere are found through the registry in $XDG_STATE_HOME/mos)");
+  };
+  add_dir(sim);
 
   CLI::App* s = sim->add_subcommand("start", "Start a board in the background and print its serial port");
   s->add_option("--name", o.name, "Board name (its MAC and device.id derive from it)")->capture_default_str();
@@ -476,9 +481,7 @@ Registration reg{"sim", [](CLI::App& app) {
   p->add_option("pin", o.pin, "Pin (the FLASH button is 0)")->required();
   p->add_option("--ms", o.ms, "How long to hold it, ms")->capture_default_str()->check(CLI::Range(1, 600000));
   p->callback(press);
-  // `mos sim start --dir D` as well as `mos sim --dir D start`.
-  for (CLI::App* sub : {s, st, g, p}) sub->fallthrough();
-  sim->get_subcommand("list")->fallthrough();
+  for (CLI::App* sub : {s, st, g, p, sim->get_subcommand("list")}) add_dir(sub);
 }};
 
 }  // namespace

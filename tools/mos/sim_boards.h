@@ -23,9 +23,9 @@ std::string sim_root(const std::string& root_dir = "");
 // "ROOT and the boards recorded in REGISTRY": where sim_boards() looks, for
 // messages that say where nothing was found.
 std::string sim_where_looked(const std::string& root_dir = "");
-// Whether boards recorded in the per-user registry count (user_state.h): not
-// with an explicit --dir or $MOS_SIM_DIR (tests keep their boards apart).
-bool sim_uses_registry(const std::string& root_dir = "");
+// Whether boards are recorded in and found through the per-user registry
+// (user_state.h): not with $MOS_SIM_DIR set (tests keep their boards apart).
+bool sim_uses_registry();
 // Boards sorted by name, running or not: those under the root, plus (see
 // sim_uses_registry) those recorded in the registry.
 std::vector<SimBoard> sim_boards(const std::string& root_dir = "");

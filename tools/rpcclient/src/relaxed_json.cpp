@@ -17,8 +17,10 @@ bool relaxed_to_strict(std::string_view text, std::string* strict, std::string* 
   // The device's reader decides what is valid; after that the only bare
   // words outside strings are true/false/null and keys, and a key is the
   // one followed by ':'.
+  // Deeper than the device reads is still converted: the scan below does not
+  // recurse, nlohmann checks the result, and the device says what it thinks.
   json::Result r = json::parse(text);
-  if (r != json::Result::kOk) {
+  if (r != json::Result::kOk && r != json::Result::kTooDeep) {
     *why = json::to_string(r);
     return false;
   }

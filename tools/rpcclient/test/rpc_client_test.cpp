@@ -217,6 +217,13 @@ TEST(RelaxedJson, BareKeysAreQuotedAndTheRestKept) {
   EXPECT_EQ(out, R"({"strict":1})");
   ASSERT_TRUE(relaxed_to_strict("[1, 2]", &out, &why));
   EXPECT_EQ(out, "[1, 2]");
+  // Deeper than the device reads: converted all the same (the device answers).
+  std::string deep, want;
+  for (int i = 0; i < 40; ++i) deep += "{a:", want += R"({"a":)";
+  deep += "1" + std::string(40, '}');
+  want += "1" + std::string(40, '}');
+  ASSERT_TRUE(relaxed_to_strict(deep, &out, &why)) << why;
+  EXPECT_EQ(out, want);
 }
 
 TEST(RelaxedJson, WhatTheDeviceRejectsIsRejected) {

@@ -9,7 +9,9 @@
 namespace mos::rpcclient {
 
 // True and *strict set when `text` is relaxed JSON by the device's reader
-// (mos::json::parse); bare keys come out quoted, everything else as given.
+// (mos::json::parse; nesting deeper than the device's limit is let through
+// for the device to refuse); bare keys come out quoted, everything else as
+// given.
 // False with *why set ("malformed", "nested too deeply", ...) otherwise.
 bool relaxed_to_strict(std::string_view text, std::string* strict, std::string* why);
 
