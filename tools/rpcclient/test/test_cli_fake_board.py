@@ -257,6 +257,37 @@ class CliAgainstFakeBoard(unittest.TestCase):
         self.board.thread.start()
 
 
+    def test_console_on_a_terminal_is_canonical_and_ctrl_c_restores_it(self):
+        import signal
+        import termios
+        master, slave = pty.openpty()
+        self.addCleanup(os.close, master)
+        self.addCleanup(os.close, slave)
+        raw = termios.tcgetattr(slave)
+        raw[3] &= ~(termios.ICANON | termios.ECHO)  # as a terminal left raw by another program
+        termios.tcsetattr(slave, termios.TCSANOW, raw)
+        before = termios.tcgetattr(slave)
+        p = subprocess.Popen([MOS, "--port", self.board.path, "console"], stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 5
+            while not termios.tcgetattr(slave)[3] & termios.ICANON and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertTrue(termios.tcgetattr(slave)[3] & termios.ICANON, "line editing on while it runs")
+            os.write(master, b"typed by hand\n")
+            while b"typed by hand\n" not in self.board.raw and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertIn(b"typed by hand\n", self.board.raw)
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=5)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(termios.tcgetattr(slave), before, "the terminal is as it was")
+
+
 class CliWithoutBoard(unittest.TestCase):
     """The command line itself: unknown commands, help, error style, exit codes."""
 
