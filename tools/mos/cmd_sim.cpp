@@ -6,7 +6,7 @@
 //   mos sim press N PIN [--ms M]
 // Boards live in $MOS_SIM_DIR (default .mos/sim), one directory per board:
 //   flash.bin    the flash image (kept across stop/start)
-//   board.json   name, pid, pty, status, mac, device_id, flash_size, aps, boot
+//   board.json   name, pid, pty, status, mac, flash_size, firmware, fw_id, aps, boot
 //   console.log  the console log (what UART0 printed)
 //   gpio.json    pin levels, rewritten atomically on every change
 //   ctl.sock     control socket (press a button, read pins live)
@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "mos/sim/wifi.h"
 #include "sim_boards.h"
+#include "sim_program.h"
 #include "spawn.h"
 #include "user_state.h"
 
@@ -101,7 +102,8 @@ bool read_board(const fs::path& dir, const std::string& fallback_name, SimBoard*
     b.name = j.value("name", b.name);
     b.pid = j.value("pid", 0);
     b.pty = j.value("pty", "");
-    b.device_id = j.value("device_id", "");
+    b.mac = j.value("mac", "");
+    b.status = j.value("status", "");
     b.firmware = j.value("firmware", "");
     b.flash_size = j.value("flash_size", 0u);
     for (const auto& a : j.value("aps", Json::array())) b.aps.push_back(a.get<std::string>());
@@ -199,23 +201,17 @@ uint32_t parse_size(const std::string& s) {
   return static_cast<uint32_t>(n);
 }
 
+// The chip: mos-sim-board next to mos (or $MOS_SIM_BOARD). What it runs is
+// in its flash (--firmware, mos flash).
 std::string board_binary() {
-  if (!o.firmware.empty()) {
-    if (access(o.firmware.c_str(), X_OK) != 0) {
-      throw UserError("firmware " + o.firmware + " is not an executable board",
-                      "pass a mos_sim_firmware() build output, e.g. build/default/tools/mos/mos-sim-board");
-    }
-    return o.firmware;
-  }
   const char* env = std::getenv("MOS_SIM_BOARD");
   if (env != nullptr && *env != '\0') return env;
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   fs::path next = self.parent_path() / "mos-sim-board";
   if (!ec && access(next.c_str(), X_OK) == 0) return next.string();
-  throw UserError("the board firmware mos-sim-board is not next to mos (" + next.string() + ")",
-                  "build it: cmake --build --preset default --target mos_sim_firmware_c_mqtt "
-                  "(or pass --firmware PATH)");
+  throw UserError("the virtual board mos-sim-board is not next to mos (" + next.string() + ")",
+                  "build it: cmake --build --preset default --target mos_sim_chip");
 }
 
 void start() {
@@ -262,6 +258,12 @@ void start() {
     flash_size = have_image ? image_size : 4u << 20;
   }
   const std::string bin = board_binary();
+  if (!o.firmware.empty()) {
+    // A programmer on the flash chip before power-on; without --firmware the
+    // board keeps what its flash holds (blank: the ROM waits for mos flash).
+    std::string what = program_sim_flash((dir / "flash.bin").string(), flash_size, o.firmware, false);
+    std::printf("flash programmed with %s\n", what.c_str());
+  }
 
   std::vector<std::string> args = {bin, "--name", o.name, "--dir", dir.string(), "--flash-size",
                                    std::to_string(flash_size), "--flash-sync", o.flash_sync};
@@ -298,8 +300,10 @@ void start() {
         // Found later from any directory ($MOS_SIM_DIR keeps tests apart).
         if (sim_uses_registry()) record_board(o.name, dir.string());
         std::printf("board %s running (pid %d): UART0 on %s\n", b.name.c_str(), pid, b.pty.c_str());
-        std::printf("  device.id %s, flash %u KB, firmware %s, state in %s\n", b.device_id.c_str(),
-                    static_cast<unsigned>(b.flash_size / 1024), b.firmware.c_str(), dir.c_str());
+        std::printf("  MAC %s, flash %u KB, firmware %s, state in %s\n", b.mac.c_str(),
+                    static_cast<unsigned>(b.flash_size / 1024),
+                    b.firmware == "-" ? "none (the ROM waits for mos flash)" : b.firmware.c_str(),
+                    dir.c_str());
         std::printf("  talk to it: mos --port %s console   (or picocom %s)\n", b.pty.c_str(),
                     b.pty.c_str());
         return;
@@ -321,12 +325,14 @@ void list() {
                 sim_where_looked(o.dir).c_str(), dir_arg().c_str());
     return;
   }
-  std::printf("%-16s %-8s %-8s %-14s %-16s %s\n", "NAME", "STATUS", "PID", "PORT", "DEVICE ID",
+  std::printf("%-16s %-9s %-8s %-14s %-18s %s\n", "NAME", "STATUS", "PID", "PORT", "MAC",
               "FIRMWARE");
   for (const SimBoard& b : boards) {
-    std::printf("%-16s %-8s %-8s %-14s %-16s %s\n", b.name.c_str(), b.running ? "running" : "stopped",
+    // A running chip is "running" (firmware), "download" (ROM loader) or "in reset".
+    std::string status = b.running ? (b.status.empty() ? "running" : b.status) : "stopped";
+    std::printf("%-16s %-9s %-8s %-14s %-18s %s\n", b.name.c_str(), status.c_str(),
                 b.running ? std::to_string(b.pid).c_str() : "-", b.running ? b.pty.c_str() : "-",
-                b.device_id.c_str(), b.firmware.c_str());
+                b.mac.c_str(), b.firmware.c_str());
   }
 }
 
@@ -434,6 +440,15 @@ void gpio() {
   for (int pin : order) print_pin(std::to_string(pin));
 }
 
+bool g_download = false;
+
+// The RST button (with --download, as if FLASH were held: the ROM loader).
+void reset() {
+  SimBoard b = find_board(o.name);
+  control(b, g_download ? "reset download" : "reset");
+  std::printf("reset %s%s\n", b.name.c_str(), g_download ? " into its ROM loader (download mode)" : "");
+}
+
 void press() {
   SimBoard b = find_board(o.name);
   control(b, "press " + std::to_string(o.pin) + " " + std::to_string(o.ms));
@@ -462,7 +477,9 @@ Registration reg{"sim", [](CLI::App& app) {
                 "crash may) or every-write (msync each write: slow)")
       ->check(CLI::IsMember({"on-flush", "every-write"}))
       ->capture_default_str();
-  s->add_option("--firmware", o.firmware, "Board executable (default: mos-sim-board next to mos)");
+  s->add_option("--firmware", o.firmware,
+                "fw.zip (or a fw.bin image) to program into the flash first; without it the board "
+                "boots what its flash holds (a new board: the ROM loader, waiting for mos flash)");
   s->callback(start);
 
   sim->add_subcommand("list", "List boards with their status and serial port")->callback(list);
@@ -481,7 +498,12 @@ Registration reg{"sim", [](CLI::App& app) {
   p->add_option("pin", o.pin, "Pin (the FLASH button is 0)")->required();
   p->add_option("--ms", o.ms, "How long to hold it, ms")->capture_default_str()->check(CLI::Range(1, 600000));
   p->callback(press);
-  for (CLI::App* sub : {s, st, g, p, sim->get_subcommand("list")}) add_dir(sub);
+
+  CLI::App* r = sim->add_subcommand("reset", "Reset a board (its RST button): the ROM boots the flash again");
+  r->add_option("name", o.name, "Board name")->required();
+  r->add_flag("--download", g_download, "Hold GPIO0 low through the reset: the ROM serial loader");
+  r->callback(reset);
+  for (CLI::App* sub : {s, st, g, p, r, sim->get_subcommand("list")}) add_dir(sub);
 }};
 
 }  // namespace

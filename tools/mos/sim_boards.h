@@ -11,7 +11,8 @@ struct SimBoard {
   std::string dir;  // absolute
   int pid = 0;
   std::string pty;  // "/dev/pts/7"
-  std::string device_id;
+  std::string mac;     // "5e:12:34:56:78:9a"
+  std::string status;  // the chip's: running, download, in reset, resetting, stopped
   std::string firmware;
   unsigned flash_size = 0;
   std::vector<std::string> aps;
