@@ -8,8 +8,8 @@ endif()
 target_compile_definitions(mos_cli_commands PRIVATE MOS_BUILD_DIR="${CMAKE_BINARY_DIR}")
 # `mos sim` validates access points as the board does.
 target_link_libraries(mos_cli_commands PUBLIC mos_port_sim)
-# `mos flash`: the ESP8266 flasher and the firmware bundle reader.
+# `mos build` writes fw.zip, `mos flash` reads it.
+target_link_libraries(mos_cli_commands PUBLIC mos_fwbundle)
+include(${CMAKE_CURRENT_LIST_DIR}/build_deps.cmake)
+# `mos flash`: the ESP8266 flasher.
 target_link_libraries(mos_cli_commands PUBLIC mos_espflash)
-if(TARGET mos_fwbundle)
-  target_link_libraries(mos_cli_commands PUBLIC mos_fwbundle)
-endif()
