@@ -94,7 +94,7 @@ int run_flash(const std::string& global_port) {
   say("Loaded " + fw.name + "/" + fw.platform + " version " + fw.version + " (" + fw.build_id + ")");
   if (fw.platform != "esp8266" && fw.platform != "sim") {
     throw UserError(o.bundle + " is built for platform " + fw.platform + "; mos flash writes esp8266 and sim firmware",
-                    "build for the board: `mos build --platform esp8266`");
+                    "build for a board mos flash supports: `mos build --arch sim`");
   }
   std::vector<espflash::Part> parts;
   for (auto& p : fw.parts) {
