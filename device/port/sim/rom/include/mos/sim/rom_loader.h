@@ -54,6 +54,7 @@ class RomLoader {
   static constexpr uint32_t kSpiUsr2Reg = 0x60000224;
   static constexpr uint32_t kSpiW0Reg = 0x60000240;
   static constexpr uint32_t kSpiCmdUsr = 1u << 18;
+  static constexpr uint32_t kUartClkdivReg = 0x60000014;
   // ROM SYNC responses carry this value (the first sync word echoed); the
   // stub's carry 0, which is how esptool tells them apart.
   static constexpr uint32_t kRomSyncValue = 0x20120707;
@@ -110,6 +111,7 @@ class RomLoader {
   std::vector<uint8_t> tx_;
   bool stub_ = false;
   bool exited_ = false;
+  uint32_t baud_ = 0;  // 0 = the rate the host synced at (taken as 115200)
   uint8_t mac_[6] = {0x5C, 0xCF, 0x7F, 0x00, 0x00, 0x01};
   std::map<uint32_t, uint32_t> regs_;
   Xfer flash_x_;
