@@ -26,6 +26,8 @@ class RomLoaderHost {  // what the chip gives the loader
   virtual void send(ConstByteSpan bytes) = 0;  // raw bytes to UART TX (already SLIP-framed)
   virtual void set_baud(uint32_t baud) = 0;    // applied after the pending response is sent
   virtual void run_user_code() = 0;            // leave the loader: the chip reboots into flash
+  // All three are called from inside RomLoader::feed(): do not destroy the
+  // loader there; defer the reboot to the chip's next loop turn.
 };
 
 class RomLoader {
