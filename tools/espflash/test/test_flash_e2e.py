@@ -96,6 +96,8 @@ def main():
     assert rc == 1 and "built for platform esp32" in err and "Opening" not in out, (out, err)
     rc, out, err = mos_flash("--port", "/dev/null-no-such-port", good)
     assert rc == 1 and "cannot open /dev/null-no-such-port" in err and "  -> " in err, (out, err)
+    rc, out, err = mos_flash("--port", "/dev/null-no-such-port", "--esp-baud-rate", "1000000", good)
+    assert rc == 1 and "--esp-baud-rate 1000000" in err and "Loaded" not in out, (out, err)
     print("mos flash e2e: ok")
 
 
