@@ -7,7 +7,9 @@
 //   --esp-baud-rate N   flasher baud rate (default 921600; 0 = stay at 115200)
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -90,11 +92,18 @@ Firmware load_bundle(const std::string& path) {
 }
 
 int run_flash(const std::string& global_port) {
+  // Rates termios can set (the flasher switches the chip first, so an
+  // impossible rate must be refused before anything is sent).
+  static const uint32_t kRates[] = {0, 115200, 230400, 460800, 921600, 1500000, 2000000};
+  if (std::find(std::begin(kRates), std::end(kRates), o.esp_baud) == std::end(kRates)) {
+    throw UserError("--esp-baud-rate " + std::to_string(o.esp_baud) + " is not a rate the serial port can use",
+                    "pick one of 115200, 230400, 460800, 921600, 1500000, 2000000 (or 0 to stay at 115200)");
+  }
   Firmware fw = load_bundle(o.bundle);
   say("Loaded " + fw.name + "/" + fw.platform + " version " + fw.version + " (" + fw.build_id + ")");
   if (fw.platform != "esp8266" && fw.platform != "sim") {
     throw UserError(o.bundle + " is built for platform " + fw.platform + "; mos flash writes esp8266 and sim firmware",
-                    "build for the board: `mos build --platform esp8266`");
+                    "build for a board mos flash supports: `mos build --arch sim`");
   }
   std::vector<espflash::Part> parts;
   for (auto& p : fw.parts) {
