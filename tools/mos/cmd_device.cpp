@@ -498,7 +498,14 @@ Registration reg{"device", [](CLI::App& app) {
   for (auto* sub : {call, cget, cset, ls, get, put, rm, console, wifi}) add_board_options(sub);
   ports->callback([] {
     auto found = all_ports();
-    if (found.empty()) std::printf("no serial ports; start a virtual board with `mos sim start`\n");
+    if (found.empty()) {
+      std::string looked = "/dev/ttyUSB*, /dev/ttyACM*";
+#ifdef MOS_CLI_HAVE_SIM
+      looked += " and the running virtual boards in " + sim_where_looked();
+#endif
+      std::printf("no serial ports (looked at %s); start a virtual board with `mos sim start`\n",
+                  looked.c_str());
+    }
     for (const auto& p : found) std::printf("%s\t%s\n", p.path.c_str(), p.what.c_str());
   });
 }};

@@ -1,5 +1,7 @@
 #include "mos/rpcclient/relaxed_json.h"
 
+#include <nlohmann/json.hpp>
+
 #include "mos/json.h"
 
 namespace mos::rpcclient {
@@ -54,6 +56,13 @@ bool relaxed_to_strict(std::string_view text, std::string* strict, std::string* 
     }
     out += c;
     ++i;
+  }
+  // What the host sends must be RFC 8259 for every reader: text too deep for
+  // the device's reader is unchecked by it, and the device takes any bytes
+  // in strings where RFC 8259 §8.1 asks for UTF-8.
+  if (!nlohmann::json::accept(out)) {
+    *why = r == json::Result::kTooDeep ? json::to_string(json::Result::kMalformed) : "not UTF-8 text";
+    return false;
   }
   *strict = std::move(out);
   return true;

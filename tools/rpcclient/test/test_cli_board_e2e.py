@@ -85,6 +85,8 @@ class CliBoardTest(unittest.TestCase):
         p = self.mos("sim", "list")
         self.assertIn("looked in " + str(self.elsewhere / ".mos/sim") + " and the boards recorded in " +
                       str(self.tmp / "state/mos/registry.json"), p.stdout)
+        self.assertIn("no serial ports (looked at /dev/ttyUSB*, /dev/ttyACM* and the running virtual boards in " +
+                      str(self.elsewhere / ".mos/sim"), self.mos("ports").stdout)
         p = self.mos("sim", "stop", "ghost", check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("no board named ghost (looked in", p.stderr)

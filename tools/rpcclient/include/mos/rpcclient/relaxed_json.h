@@ -12,7 +12,8 @@ namespace mos::rpcclient {
 // (mos::json::parse; nesting deeper than the device's limit is let through
 // for the device to refuse); bare keys come out quoted, everything else as
 // given.
-// False with *why set ("malformed", "nested too deeply", ...) otherwise.
+// The result is checked to be RFC 8259 (nlohmann), so strings must be UTF-8.
+// False with *why set ("malformed JSON", "not UTF-8 text", ...) otherwise.
 bool relaxed_to_strict(std::string_view text, std::string* strict, std::string* why);
 
 }  // namespace mos::rpcclient
