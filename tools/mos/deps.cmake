@@ -8,3 +8,7 @@ endif()
 target_compile_definitions(mos_cli_commands PRIVATE MOS_BUILD_DIR="${CMAKE_BINARY_DIR}")
 # `mos sim` validates access points as the board does.
 target_link_libraries(mos_cli_commands PUBLIC mos_port_sim)
+# Port resolution and the RPC session, shared by cmd_device and cmd_aws_iot_setup.
+target_sources(mos_cli_commands PRIVATE ${CMAKE_CURRENT_LIST_DIR}/device_session.cpp)
+# `mos aws-iot-setup`: AWS credentials, SigV4-signed IoT API calls, key and CSR.
+target_link_libraries(mos_cli_commands PUBLIC mos_aws)

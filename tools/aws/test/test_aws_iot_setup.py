@@ -1,0 +1,284 @@
+"""`mos aws-iot-setup` end to end: a mos-cloud started here (plain HTTP on a
+free port), a virtual board (`mos sim start`), the command run twice, then
+the AWS CLI v2 checks what the cloud holds and `mos` what the board holds;
+then the board's c_mqtt connects to the cloud's Mosquitto with the uploaded
+certificate. Bad input gets one clear line and a non-zero exit."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "testing"))
+sys.path.insert(0, str(REPO / "cloud" / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import board as b  # noqa: E402
+import cloudtest  # noqa: E402
+import mostest  # noqa: E402
+
+AP = ("mos-test-ap", "correct horse")
+PLUGIN = Path(os.environ.get("MOS_BUILD_DIR", REPO / "build/default")) / "cloud/plugin/mos_policy_plugin.so"
+
+
+def setup_env(home: Path, **kw) -> dict:
+    env = cloudtest.aws_env(**kw)
+    env.update({"HOME": str(home), "MOS_SIM_DIR": str(home / "sim")})
+    for k in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IOT",
+              "AWS_REGION", "AWS_PROFILE"):
+        env.pop(k, None)
+    return env
+
+
+class AwsIotSetupOnLocalCloud(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mos-aws-setup-")
+        cls.home = Path(cls.tmp.name)
+        cls.cloud = cloudtest.Server().start()
+        cls.board = b.Board(cls.home, "aws", aps=[AP])
+        try:
+            cls.board.start()
+            cls.env = setup_env(cls.home)
+            cls.runs = [cls.setup_run() for _ in range(2)]
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def setup_run(cls, *extra):
+        t0 = time.monotonic()
+        p = b.mos("--port", cls.board.port, "aws-iot-setup", "--endpoint-url", cls.cloud.url, *extra,
+                  env=cls.env, check=False)
+        took = time.monotonic() - t0
+        if p.returncode != 0:
+            raise AssertionError(f"aws-iot-setup failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+        time.sleep(0.5)  # Config.Save reboots the board
+        mostest.wait_until(cls.board.ping, timeout=15, what="the board back after aws-iot-setup")
+        return p, took
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.board.stop()
+        cls.cloud.stop()
+        cls.tmp.cleanup()
+
+    def device_id(self) -> str:
+        m = re.search(r"^  Device ID: (\S+)$", self.runs[0][0].stdout, re.M)
+        self.assertIsNotNone(m, self.runs[0][0].stdout)
+        return m.group(1)
+
+    def arns(self) -> list[str]:
+        return [re.search(r"^ARN : (\S+)$", p.stdout, re.M).group(1) for p, _ in self.runs]
+
+    def test_output_is_mos_like(self):
+        out = self.runs[0][0].stdout
+        dev = self.device_id()
+        expected = ["AWS region: us-east-1", "Connecting to the device...", f"  Device ID: {dev}",
+                    "Current MQTT config: {", "Generating ECDSA private key",
+                    f"Generating certificate request, CN: {dev}", "Asking AWS for a certificate...",
+                    f"  Subject : CN={dev}", 'Creating policy "mos-default" (allow iot:* on *)...',
+                    'Attaching policy "mos-default" to the certificate...',
+                    f'Attaching the certificate to "{dev}"...', f"Uploading aws-{dev}.crt.pem (",
+                    f"Uploading aws-{dev}.key.pem (", "Uploading ca.pem (", "Updating config:",
+                    "  mqtt.enable = true", f"  mqtt.server = localhost:{self.cloud.mqtt_port}",
+                    "  mqtt.ssl_ca_cert = ca.pem", f"  mqtt.ssl_cert = aws-{dev}.crt.pem",
+                    f"  mqtt.ssl_key = aws-{dev}.key.pem", "Setting new configuration...", "Saving and rebooting..."]
+        pos = 0
+        for line in expected:
+            i = out.find(line, pos)
+            self.assertGreaterEqual(i, 0, f"missing (in order) {line!r} in:\n{out}")
+            pos = i + len(line)
+        self.assertNotIn("16 KB", out)  # the local broker keeps the small TLS buffer
+        second = self.runs[1][0].stdout
+        self.assertNotIn("Creating policy", second)  # reused
+        self.assertIn('Attaching policy "mos-default"', second)
+
+    def test_cloud_holds_two_active_certificates_attached(self):
+        arns = self.arns()
+        self.assertNotEqual(arns[0], arns[1], "each run makes a new certificate")
+        for arn in arns:
+            cid = arn.split("/")[-1]
+            d = self.cloud.aws("describe-certificate", "--certificate-id", cid)["certificateDescription"]
+            self.assertEqual(d["status"], "ACTIVE")
+            pol = self.cloud.aws("list-attached-policies", "--target", arn)["policies"]
+            self.assertEqual([p["policyName"] for p in pol], ["mos-default"])
+        principals = self.cloud.aws("list-thing-principals", "--thing-name", self.device_id())["principals"]
+        self.assertEqual(sorted(principals), sorted(arns))
+        doc = json.loads(self.cloud.aws("get-policy", "--policy-name", "mos-default")["policyDocument"])
+        self.assertEqual(doc["Statement"][0]["Action"], "iot:*")
+
+    def test_board_has_files_and_config(self):
+        dev = self.device_id()
+        mqtt = json.loads(self.board.mos("config-get", "mqtt").stdout)
+        self.assertTrue(mqtt["enable"])
+        self.assertEqual(mqtt["server"], f"localhost:{self.cloud.mqtt_port}")
+        self.assertEqual(mqtt["ssl_cert"], f"aws-{dev}.crt.pem")
+        self.assertEqual(mqtt["ssl_key"], f"aws-{dev}.key.pem")
+        self.assertEqual(mqtt["ssl_ca_cert"], "ca.pem")
+        files = self.board.mos("ls").stdout.split()
+        for f in (f"aws-{dev}.crt.pem", f"aws-{dev}.key.pem", "ca.pem"):
+            self.assertIn(f, files)
+        ca = self.board.mos("get", "ca.pem").stdout
+        self.assertEqual(ca, (self.cloud.dir / "ca.pem").read_text())
+        crt = self.board.mos("get", f"aws-{dev}.crt.pem").stdout
+        cid = self.arns()[1].split("/")[-1]
+        self.assertEqual(crt.strip(), self.cloud.aws("describe-certificate", "--certificate-id", cid)
+                         ["certificateDescription"]["certificatePem"].strip())
+        key = self.board.mos("get", f"aws-{dev}.key.pem").stdout
+        self.assertIn("PRIVATE KEY", key)
+
+    def test_timing(self):
+        for _, took in self.runs:
+            print(f"aws-iot-setup took {took:.2f} s", file=sys.stderr)
+
+
+@unittest.skipUnless(PLUGIN.exists(), "mos_policy_plugin.so not built")
+class BoardConnectsToCloudBroker(unittest.TestCase):
+    """After aws-iot-setup, c_mqtt connects to the cloud's Mosquitto (policy
+    plugin: only registered ACTIVE certificates) and answers the seed message."""
+
+    def test_connects_and_answers(self):
+        with tempfile.TemporaryDirectory(prefix="mos-aws-mqtt-") as tmp:
+            home = Path(tmp)
+            cloud = cloudtest.Server()
+            mostest.run([cloudtest.MOS_CLOUD, "init", "--data-dir", str(cloud.dir), "--mqtt-port",
+                         str(cloud.mqtt_port), "--plugin", str(PLUGIN)])
+            broker = subprocess.Popen(["mosquitto", "-c", str(cloud.dir / "mosquitto.conf")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            board = b.Board(home, "awsmqtt", aps=[AP])
+            try:
+                mostest.wait_for_port(cloud.mqtt_port)
+                cloud.log = open(cloud.dir / "mos-cloud.log", "ab")
+                cloud.proc = subprocess.Popen([cloudtest.MOS_CLOUD, "serve", "--data-dir", str(cloud.dir),
+                                               "--http-port", str(cloud.port), "--mqtt-port", str(cloud.mqtt_port)],
+                                              stdout=cloud.log, stderr=subprocess.STDOUT)
+                mostest.wait_for_port(cloud.port)
+                board.start()
+                board.mos("config-set", "--no-reboot", f"wifi.sta.ssid={AP[0]}", f"wifi.sta.pass={AP[1]}",
+                          "wifi.sta.enable=true")
+                env = setup_env(home)
+                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.url, env=env, check=False)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                console = board.log
+                console.wait_for(r"(?i)mqtt.*(connected|subscribed)", timeout=30)
+            finally:
+                board.stop()
+                broker.terminate()
+                broker.wait(timeout=5)
+                cloud.stop()
+
+
+class BadInput(unittest.TestCase):
+    """Each failure: non-zero exit, `Error: what failed`, `  -> what next`."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mos-aws-bad-")
+        cls.home = Path(cls.tmp.name)
+        cls.cloud = cloudtest.Server().start()
+        cls.board = b.Board(cls.home, "bad", aps=[AP])
+        try:
+            cls.board.start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.board.stop()
+        cls.cloud.stop()
+        cls.tmp.cleanup()
+
+    def fails(self, env, *args, port=None, want=(), hint=""):
+        p = b.mos("--port", port or self.board.port, "--timeout", "2", "aws-iot-setup", *args, env=env,
+                  check=False, timeout=60)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        for w in want:
+            self.assertIn(w, p.stderr)
+        self.assertRegex(p.stderr, r"Error: .*\n  -> .*" + re.escape(hint))
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertNotIn("Uploading", p.stdout)
+        return p
+
+    def env(self, **kw):
+        return setup_env(self.home, **kw)
+
+    def test_no_credentials(self):
+        env = self.env()
+        env.pop("AWS_ACCESS_KEY_ID")
+        env.pop("AWS_SECRET_ACCESS_KEY")
+        self.fails(env, "--endpoint-url", self.cloud.url,
+                   want=["no AWS credentials found", str(self.home / ".aws/credentials")],
+                   hint="aws configure")
+
+    def test_profile_from_files(self):
+        # Credentials and region only in ~/.aws (a named profile): gets past them to the device.
+        (self.home / ".aws").mkdir(exist_ok=True)
+        (self.home / ".aws/credentials").write_text(
+            f"[dev]\naws_access_key_id = {cloudtest.ACCESS_KEY}\naws_secret_access_key = wrong\n")
+        (self.home / ".aws/config").write_text("[profile dev]\nregion = us-east-1\n")
+        env = self.env()
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+            env.pop(k)
+        p = self.fails(env, "--endpoint-url", self.cloud.url, "--aws-profile", "dev",
+                       want=["secret access key is wrong", "profile dev"])
+        self.assertIn("AWS region: us-east-1", p.stdout)
+
+    def test_wrong_secret(self):
+        self.fails(self.env(secret="not-the-secret"), "--endpoint-url", self.cloud.url,
+                   want=["the secret access key is wrong"], hint="AWS_SECRET_ACCESS_KEY")
+
+    def test_no_region(self):
+        env = self.env()
+        env.pop("AWS_DEFAULT_REGION")
+        self.fails(env, "--endpoint-url", self.cloud.url, want=["no AWS region set"], hint="--aws-region")
+
+    def test_unknown_region(self):
+        self.fails(self.env(), "--aws-region", "moon", want=['"moon"', "not an AWS region name"])
+        # A well-formed region the local cloud does not serve.
+        self.fails(self.env(), "--aws-region", "eu-west-9", "--endpoint-url", self.cloud.url,
+                   want=["region", "eu-west-9"], hint="--aws-region")
+
+    def test_cloud_not_running(self):
+        url = f"http://127.0.0.1:{mostest.free_port()}"
+        self.fails(self.env(), "--endpoint-url", url, want=["connection refused"], hint="mos cloud up")
+
+    def test_device_does_not_answer(self):
+        master, slave = os.openpty()
+        try:
+            self.fails(self.env(), "--endpoint-url", self.cloud.url, port=os.ttyname(slave),
+                       want=["does not answer"], hint="RPC.Ping")
+        finally:
+            os.close(master)
+            os.close(slave)
+
+    def test_full_filesystem_saves_nothing(self):
+        before = json.loads(self.board.mos("config-get", "mqtt").stdout)
+        junk = self.home / "junk.bin"
+        junk.write_bytes(os.urandom(30000))
+        n = 0
+        while True:  # fill the store (FS.Put refuses when it is full)
+            p = self.board.mos("put", str(junk), f"junk{n}", check=False)
+            if p.returncode != 0:
+                break
+            n += 1
+            self.assertLess(n, 200, "the file store never filled up")
+        try:
+            self.fails(self.env(), "--endpoint-url", self.cloud.url,
+                       want=["config", "unchanged"], hint="mos rm")
+            after = json.loads(self.board.mos("config-get", "mqtt").stdout)
+            self.assertEqual(before, after)
+        finally:
+            for i in range(n + 1):
+                self.board.mos("rm", f"junk{i}", check=False)
+
+
+if __name__ == "__main__":
+    unittest.main()
