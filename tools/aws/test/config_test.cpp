@@ -166,9 +166,11 @@ TEST_F(ConfigTest, MalformedFileNamesFileAndLine) {
 
 TEST(Ini, ParsesAndRejects) {
   Ini ini;
-  EXPECT_TRUE(parse_ini("[a]\r\nk = v = w\r\n  [b]\n", &ini).ok);
+  EXPECT_TRUE(parse_ini("[a]\r\nk = v = w\r\n [b]\ns3 =\n  sub = 1\n[c]\n", &ini).ok);
   EXPECT_EQ(ini["a"]["k"], "v = w");
-  EXPECT_EQ(ini.count("b"), 1u);
+  EXPECT_EQ(ini["a"].count("sub"), 0u);  // indented: continues the key above (nested setting)
+  EXPECT_EQ(ini.count("b"), 0u);
+  EXPECT_EQ(ini.count("c"), 1u);
   Ini bad;
   IniResult r = parse_ini("k = v\n", &bad);
   EXPECT_FALSE(r.ok);

@@ -43,13 +43,24 @@ def ours(method, target, body, headers, token=""):
     return json.loads(p.stdout)
 
 
+def frozen_time():
+    """botocore's clock fixed at NOW (newer botocore: get_current_datetime;
+    Debian 12's 1.29: datetime.datetime.utcnow)."""
+    import botocore.auth
+    when = datetime.datetime.fromtimestamp(NOW, datetime.timezone.utc).replace(tzinfo=None)
+    if hasattr(botocore.auth, "get_current_datetime"):
+        return mock.patch("botocore.auth.get_current_datetime", return_value=when)
+    fake = mock.MagicMock(wraps=datetime)
+    fake.datetime.utcnow.return_value = when
+    return mock.patch("botocore.auth.datetime", fake)
+
+
 def botocore_sign(method, target, body, headers, token=None, content_type=True):
     hdrs = {n: v for n, v in headers}
     if body and content_type:
         hdrs["Content-Type"] = "application/json"
     req = AWSRequest(method=method, url=URL + target, data=body.encode() if body else b"", headers=hdrs)
-    when = datetime.datetime.fromtimestamp(NOW, datetime.timezone.utc).replace(tzinfo=None)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+    with frozen_time():
         SigV4Auth(Credentials(KEY, SECRET, token), "execute-api", "us-east-1").add_auth(req)
     return req.headers
 
@@ -81,8 +92,7 @@ class SignLikeBotocore(unittest.TestCase):
         # The comparison can fail: botocore with another secret gives another signature.
         mine = {k.lower(): v for k, v in ours("GET", "/policies/x", "", [])["headers"]}
         req = AWSRequest(method="GET", url=URL + "/policies/x", data=b"")
-        when = datetime.datetime.fromtimestamp(NOW, datetime.timezone.utc).replace(tzinfo=None)
-        with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+        with frozen_time():
             SigV4Auth(Credentials(KEY, SECRET + "x", None), "execute-api", "us-east-1").add_auth(req)
         self.assertNotEqual(mine["authorization"], req.headers["Authorization"])
 
