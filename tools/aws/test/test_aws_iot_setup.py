@@ -167,11 +167,78 @@ class BoardConnectsToCloudBroker(unittest.TestCase):
                 p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.url, env=env, check=False)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
                 console = board.log
-                console.wait_for(r"(?i)mqtt.*(connected|subscribed)", timeout=30)
+                console.wait_for(r"c_mqtt: subscribed to /request", timeout=30)
             finally:
                 board.stop()
                 broker.terminate()
                 broker.wait(timeout=5)
+                cloud.stop()
+
+
+class AwsShapedEndpoint(unittest.TestCase):
+    """When DescribeEndpoint names an AWS IoT Core host, the board gets the
+    Amazon root CAs and a full 16 KB TLS input buffer. A proxy in front of
+    mos-cloud rewrites only that answer (the SigV4 signature covers the Host
+    header as sent, which the proxy forwards unchanged)."""
+
+    AWS_HOST = "a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com"
+
+    def test_amazon_cas_and_full_tls_records(self):
+        import http.client
+        import http.server
+        import threading
+        with tempfile.TemporaryDirectory(prefix="mos-aws-shaped-") as tmp:
+            home = Path(tmp)
+            cloud = cloudtest.Server().start()
+            host = self.AWS_HOST
+
+            class Proxy(http.server.BaseHTTPRequestHandler):
+                def relay(self):
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    c = http.client.HTTPConnection("127.0.0.1", cloud.port, timeout=10)
+                    c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                    for k, v in self.headers.items():
+                        c.putheader(k, v)
+                    c.endheaders(body)
+                    r = c.getresponse()
+                    data = r.read()
+                    c.close()
+                    if self.path.startswith("/endpoint") and r.status == 200:
+                        data = json.dumps({"endpointAddress": host}).encode()
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                do_GET = do_POST = do_PUT = relay
+
+                def log_message(self, *a):
+                    pass
+
+            srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            board = b.Board(home, "shaped", aps=[AP])
+            try:
+                board.start()
+                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url",
+                          f"http://127.0.0.1:{srv.server_address[1]}", env=setup_env(home), check=False)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn("AWS IoT Core ignores TLS max_fragment_length", p.stdout)
+                self.assertIn("  mqtt.ssl_rx_buf_size = 16384", p.stdout)
+                time.sleep(0.5)
+                mostest.wait_until(board.ping, timeout=15, what="the board back")
+                mqtt = json.loads(board.mos("config-get", "mqtt").stdout)
+                self.assertEqual(mqtt["server"], f"{host}:8883")
+                self.assertEqual(mqtt["ssl_rx_buf_size"], 16384)
+                ca = board.mos("get", "ca.pem").stdout
+                want = "".join((REPO / "data/ca" / f).read_text() for f in ("AmazonRootCA1.pem", "AmazonRootCA3.pem"))
+                self.assertEqual(ca, want)
+            finally:
+                board.stop()
+                srv.shutdown()
+                srv.server_close()
                 cloud.stop()
 
 
