@@ -52,7 +52,7 @@ for i in $(seq "$runs"); do
   t0=$(now)
   "$mos" --port "$port" aws-iot-setup --endpoint-url "$url" >"$work/ours.log" 2>&1 || { cat "$work/ours.log"; exit 1; }
   t1=$(now)
-  ours+=("$(echo "$t1 - $t0" | bc)")
+  ours+=("$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')")
   wait_board
 
   dev="$("$mos" --port "$port" config-get device.id | tr -d '"')"
@@ -76,8 +76,8 @@ for i in $(seq "$runs"); do
   "$mos" --port "$port" config-set mqtt.enable=true "mqtt.server=$ep" mqtt.ssl_ca_cert=ca.pem \
     "mqtt.ssl_cert=aws-$dev.crt.pem" "mqtt.ssl_key=aws-$dev.key.pem" 2>/dev/null
   t1=$(now)
-  cli+=("$(echo "$t1 - $t0" | bc)")
-  cli_api+=("$(echo "$t_api - $t0" | bc)")
+  cli+=("$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')")
+  cli_api+=("$(awk -v a="$t_api" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')")
   wait_board
 done
 

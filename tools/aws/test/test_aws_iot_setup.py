@@ -304,6 +304,10 @@ class BadInput(unittest.TestCase):
         self.fails(self.env(secret="not-the-secret"), "--endpoint-url", self.cloud.url,
                    want=["the secret access key is wrong"], hint="AWS_SECRET_ACCESS_KEY")
 
+    def test_unknown_access_key(self):
+        self.fails(self.env(key="AKIDNOBODY"), "--endpoint-url", self.cloud.url,
+                   want=["does not know the access key id"], hint="AWS_ACCESS_KEY_ID")
+
     def test_no_region(self):
         env = self.env()
         env.pop("AWS_DEFAULT_REGION")
