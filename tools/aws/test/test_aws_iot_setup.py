@@ -242,6 +242,82 @@ class AwsShapedEndpoint(unittest.TestCase):
                 cloud.stop()
 
 
+class Variants(unittest.TestCase):
+    """RSA keys, a custom policy, no thing; an existing certificate + key."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mos-aws-var-")
+        cls.home = Path(cls.tmp.name)
+        cls.cloud = cloudtest.Server().start()
+        cls.board = b.Board(cls.home, "var", aps=[AP])
+        try:
+            cls.board.start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.board.stop()
+        cls.cloud.stop()
+        cls.tmp.cleanup()
+
+    def run_setup(self, *args):
+        p = b.mos("--port", self.board.port, "aws-iot-setup", "--endpoint-url", self.cloud.url, *args,
+                  env=setup_env(self.home), check=False)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        time.sleep(0.5)
+        mostest.wait_until(self.board.ping, timeout=15, what="the board back")
+        return p
+
+    def test_rsa_custom_policy_no_thing(self):
+        p = self.run_setup("--cert-type", "RSA", "--aws-iot-policy", "my-devices", "--aws-iot-thing", "-")
+        self.assertIn("Generating RSA private key", p.stdout)
+        self.assertIn("Key algo: RSA", p.stdout)
+        self.assertIn('Creating policy "my-devices" (allow iot:* on *)...', p.stdout)
+        self.assertNotIn("Attaching the certificate to", p.stdout)
+        arn = re.search(r"^ARN : (\S+)$", p.stdout, re.M).group(1)
+        pol = self.cloud.aws("list-attached-policies", "--target", arn)["policies"]
+        self.assertEqual([x["policyName"] for x in pol], ["my-devices"])
+        self.assertEqual(self.cloud.aws("list-principal-things", "--principal", arn)["things"], [])
+        dev = re.search(r"^  Device ID: (\S+)$", p.stdout, re.M).group(1)
+        self.assertIn("BEGIN PRIVATE KEY", self.board.mos("get", f"aws-{dev}.key.pem").stdout)
+
+    def test_existing_certificate_and_key(self):
+        csr = cloudtest.make_csr(self.home, "mine")
+        out = self.cloud.aws("create-certificate-from-csr", "--certificate-signing-request", f"file://{csr}",
+                             "--set-as-active")
+        cert = self.home / "mine.crt"
+        cert.write_text(out["certificatePem"])
+        p = self.run_setup("--aws-cert-file", str(cert), "--aws-key-file", str(self.home / "mine.key"),
+                           "--aws-iot-policy", "-")
+        self.assertNotIn("Generating", p.stdout)
+        self.assertNotIn("Asking AWS", p.stdout)
+        self.assertNotIn("Attaching policy", p.stdout)
+        self.assertIn(f"ARN : {out['certificateArn']}", p.stdout)
+        dev = re.search(r"^  Device ID: (\S+)$", p.stdout, re.M).group(1)
+        self.assertEqual(self.board.mos("get", f"aws-{dev}.key.pem").stdout, (self.home / "mine.key").read_text())
+        self.assertIn(out["certificateArn"],
+                      self.cloud.aws("list-thing-principals", "--thing-name", dev)["principals"])
+        # A key that is not the certificate's, and a certificate the cloud never issued.
+        cloudtest.make_csr(self.home, "other")
+        q = b.mos("--port", self.board.port, "aws-iot-setup", "--endpoint-url", self.cloud.url,
+                  "--aws-cert-file", str(cert), "--aws-key-file", str(self.home / "other.key"),
+                  env=setup_env(self.home), check=False)
+        self.assertNotEqual(q.returncode, 0)
+        self.assertIn("is not the private key of", q.stderr)
+        unknown = self.home / "other.crt"
+        mostest.run(["openssl", "req", "-x509", "-key", str(self.home / "other.key"), "-subj", "/CN=other",
+                     "-days", "1", "-out", str(unknown)])
+        q = b.mos("--port", self.board.port, "aws-iot-setup", "--endpoint-url", self.cloud.url,
+                  "--aws-cert-file", str(unknown), "--aws-key-file", str(self.home / "other.key"),
+                  env=setup_env(self.home), check=False)
+        self.assertNotEqual(q.returncode, 0)
+        self.assertIn("is not registered in AWS IoT", q.stderr)
+        self.assertIn("register-certificate-without-ca", q.stderr)
+
+
 class BadInput(unittest.TestCase):
     """Each failure: non-zero exit, `Error: what failed`, `  -> what next`."""
 
