@@ -175,6 +175,50 @@ class BoardConnectsToCloudBroker(unittest.TestCase):
                 cloud.stop()
 
 
+def start_proxy(cloud_port: int, rewrite_endpoint: str | None = None, tls: mostest.CertFiles | None = None):
+    """A pass-through HTTP(S) proxy in front of mos-cloud on 127.0.0.1; with
+    rewrite_endpoint, DescribeEndpoint answers that host. Returns (server, url)."""
+    import http.client
+    import http.server
+    import ssl
+    import threading
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def relay(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            c = http.client.HTTPConnection("127.0.0.1", cloud_port, timeout=10)
+            c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in self.headers.items():
+                c.putheader(k, v)
+            c.endheaders(body)
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            if rewrite_endpoint and self.path.startswith("/endpoint") and r.status == 200:
+                data = json.dumps({"endpointAddress": rewrite_endpoint}).encode()
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        do_GET = do_POST = do_PUT = relay
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    scheme = "http"
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(tls.cert), str(tls.key))
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        scheme = "https"
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"{scheme}://127.0.0.1:{srv.server_address[1]}"
+
+
 class AwsShapedEndpoint(unittest.TestCase):
     """When DescribeEndpoint names an AWS IoT Core host, the board gets the
     Amazon root CAs and a full 16 KB TLS input buffer. A proxy in front of
@@ -184,41 +228,11 @@ class AwsShapedEndpoint(unittest.TestCase):
     AWS_HOST = "a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com"
 
     def test_amazon_cas_and_full_tls_records(self):
-        import http.client
-        import http.server
-        import threading
         with tempfile.TemporaryDirectory(prefix="mos-aws-shaped-") as tmp:
             home = Path(tmp)
             cloud = cloudtest.Server().start()
+            srv, _ = start_proxy(cloud.port, rewrite_endpoint=self.AWS_HOST)
             host = self.AWS_HOST
-
-            class Proxy(http.server.BaseHTTPRequestHandler):
-                def relay(self):
-                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                    c = http.client.HTTPConnection("127.0.0.1", cloud.port, timeout=10)
-                    c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-                    for k, v in self.headers.items():
-                        c.putheader(k, v)
-                    c.endheaders(body)
-                    r = c.getresponse()
-                    data = r.read()
-                    c.close()
-                    if self.path.startswith("/endpoint") and r.status == 200:
-                        data = json.dumps({"endpointAddress": host}).encode()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("content-length", "connection", "transfer-encoding"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                do_GET = do_POST = do_PUT = relay
-
-                def log_message(self, *a):
-                    pass
-
-            srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-            threading.Thread(target=srv.serve_forever, daemon=True).start()
             board = b.Board(home, "shaped", aps=[AP])
             try:
                 board.start()
@@ -235,6 +249,38 @@ class AwsShapedEndpoint(unittest.TestCase):
                 ca = board.mos("get", "ca.pem").stdout
                 want = "".join((REPO / "data/ca" / f).read_text() for f in ("AmazonRootCA1.pem", "AmazonRootCA3.pem"))
                 self.assertEqual(ca, want)
+            finally:
+                board.stop()
+                srv.shutdown()
+                srv.server_close()
+                cloud.stop()
+
+
+class Https(unittest.TestCase):
+    """The IoT API over HTTPS: the server certificate is verified, against
+    AWS_CA_BUNDLE when set (as the AWS CLI does)."""
+
+    def test_ca_bundle(self):
+        with tempfile.TemporaryDirectory(prefix="mos-aws-https-") as tmp:
+            home = Path(tmp)
+            pki = mostest.Pki(home / "pki")
+            ca = pki.ca("proxy-ca")
+            leaf = pki.cert("proxy", ca, san="IP:127.0.0.1,DNS:localhost")
+            cloud = cloudtest.Server().start()
+            srv, url = start_proxy(cloud.port, tls=leaf)
+            board = b.Board(home, "https", aps=[AP])
+            try:
+                board.start()
+                env = setup_env(home)
+                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", url, env=env, check=False)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn("TLS to", p.stderr)
+                self.assertIn("AWS_CA_BUNDLE", p.stderr)
+                self.assertNotIn("Uploading", p.stdout)
+                env["AWS_CA_BUNDLE"] = str(ca.cert)
+                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", url, env=env, check=False)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn("Saving and rebooting...", p.stdout)
             finally:
                 board.stop()
                 srv.shutdown()
