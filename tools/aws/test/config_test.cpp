@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ConfigTest : public ::testing::Test {
+class AwsConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("mos-aws-config-" + std::to_string(::getpid()) + "-" +
@@ -41,7 +41,7 @@ class ConfigTest : public ::testing::Test {
   std::map<std::string, std::string> env_;
 };
 
-TEST_F(ConfigTest, NothingConfiguredFindsNothing) {
+TEST_F(AwsConfigTest, NothingConfiguredFindsNothing) {
   Settings s = resolve_with();
   EXPECT_FALSE(s.credentials);
   EXPECT_EQ(s.region, "");
@@ -50,7 +50,7 @@ TEST_F(ConfigTest, NothingConfiguredFindsNothing) {
   EXPECT_NE(where_credentials_are_looked_for(s).find("AWS_ACCESS_KEY_ID"), std::string::npos);
 }
 
-TEST_F(ConfigTest, DefaultProfileFromHomeFiles) {
+TEST_F(AwsConfigTest, DefaultProfileFromHomeFiles) {
   write(".aws/credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = filesecret\n");
   write(".aws/config", "[default]\nregion = eu-west-1\n");
   Settings s = resolve_with();
@@ -61,7 +61,7 @@ TEST_F(ConfigTest, DefaultProfileFromHomeFiles) {
   EXPECT_EQ(iot_endpoint(s), "https://iot.eu-west-1.amazonaws.com");
 }
 
-TEST_F(ConfigTest, EnvironmentBeatsFilesAndAwsProfile) {
+TEST_F(AwsConfigTest, EnvironmentBeatsFilesAndAwsProfile) {
   write(".aws/credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n"
                             "[work]\naws_access_key_id = AKIDWORK\naws_secret_access_key = w\n");
   env_["AWS_ACCESS_KEY_ID"] = "AKIDENV";
@@ -75,7 +75,7 @@ TEST_F(ConfigTest, EnvironmentBeatsFilesAndAwsProfile) {
   EXPECT_EQ(s.profile, "work");
 }
 
-TEST_F(ConfigTest, ExplicitProfileBeatsEnvironment) {
+TEST_F(AwsConfigTest, ExplicitProfileBeatsEnvironment) {
   write(".aws/credentials", "[work]\naws_access_key_id = AKIDWORK\naws_secret_access_key = w\n");
   env_["AWS_ACCESS_KEY_ID"] = "AKIDENV";
   env_["AWS_SECRET_ACCESS_KEY"] = "envsecret";
@@ -84,7 +84,7 @@ TEST_F(ConfigTest, ExplicitProfileBeatsEnvironment) {
   EXPECT_EQ(s.credentials->access_key_id, "AKIDWORK");
 }
 
-TEST_F(ConfigTest, HalfAnEnvPairFallsBackToTheProfile) {
+TEST_F(AwsConfigTest, HalfAnEnvPairFallsBackToTheProfile) {
   write(".aws/credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
   env_["AWS_ACCESS_KEY_ID"] = "AKIDENV";
   Settings s = resolve_with();
@@ -92,7 +92,7 @@ TEST_F(ConfigTest, HalfAnEnvPairFallsBackToTheProfile) {
   EXPECT_EQ(s.credentials->access_key_id, "AKIDFILE");
 }
 
-TEST_F(ConfigTest, NamedProfileInConfigFileUsesProfilePrefix) {
+TEST_F(AwsConfigTest, NamedProfileInConfigFileUsesProfilePrefix) {
   write(".aws/config",
         "# comment\n[default]\nregion = us-west-2\n\n[profile dev]\n; another\nregion = ap-south-1\n"
         "aws_access_key_id = AKIDCONF\naws_secret_access_key = c\n"
@@ -105,13 +105,13 @@ TEST_F(ConfigTest, NamedProfileInConfigFileUsesProfilePrefix) {
   EXPECT_EQ(s.region, "ap-south-1");
 }
 
-TEST_F(ConfigTest, CredentialsFileBeatsConfigFile) {
+TEST_F(AwsConfigTest, CredentialsFileBeatsConfigFile) {
   write(".aws/credentials", "[default]\naws_access_key_id = AKIDCRED\naws_secret_access_key = a\n");
   write(".aws/config", "[default]\naws_access_key_id = AKIDCONF\naws_secret_access_key = b\n");
   EXPECT_EQ(resolve_with().credentials->access_key_id, "AKIDCRED");
 }
 
-TEST_F(ConfigTest, FileLocationsFromEnvironment) {
+TEST_F(AwsConfigTest, FileLocationsFromEnvironment) {
   write("creds", "[p]\naws_access_key_id = AKIDALT\naws_secret_access_key = x\n");
   write("conf", "[profile p]\nregion = ca-central-1\nendpoint_url = http://127.0.0.1:9\nca_bundle = ~/ca.pem\n");
   write(".aws/credentials", "[p]\naws_access_key_id = AKIDHOME\naws_secret_access_key = y\n");
@@ -124,7 +124,7 @@ TEST_F(ConfigTest, FileLocationsFromEnvironment) {
   EXPECT_EQ(s.ca_bundle, (dir_ / "ca.pem").string());
 }
 
-TEST_F(ConfigTest, RegionOrder) {
+TEST_F(AwsConfigTest, RegionOrder) {
   write(".aws/config", "[default]\nregion = eu-north-1\n");
   EXPECT_EQ(resolve_with().region, "eu-north-1");
   env_["AWS_DEFAULT_REGION"] = "us-east-2";
@@ -134,7 +134,7 @@ TEST_F(ConfigTest, RegionOrder) {
   EXPECT_EQ(resolve_with({"", "sa-east-1", ""}).region, "sa-east-1");
 }
 
-TEST_F(ConfigTest, EndpointOrder) {
+TEST_F(AwsConfigTest, EndpointOrder) {
   env_["AWS_ENDPOINT_URL"] = "http://general";
   EXPECT_EQ(resolve_with().endpoint_url, "http://general");
   env_["AWS_ENDPOINT_URL_IOT"] = "http://iot-only";
@@ -144,7 +144,7 @@ TEST_F(ConfigTest, EndpointOrder) {
   EXPECT_EQ(resolve_with().ca_bundle, "/etc/x.pem");
 }
 
-TEST_F(ConfigTest, MissingExplicitProfileIsAnError) {
+TEST_F(AwsConfigTest, MissingExplicitProfileIsAnError) {
   try {
     resolve_with({"nope", "", ""});
     FAIL() << "no error";
@@ -154,7 +154,7 @@ TEST_F(ConfigTest, MissingExplicitProfileIsAnError) {
   }
 }
 
-TEST_F(ConfigTest, MalformedFileNamesFileAndLine) {
+TEST_F(AwsConfigTest, MalformedFileNamesFileAndLine) {
   write(".aws/credentials", "[default]\naws_access_key_id = A\nthis line is junk\n");
   try {
     resolve_with();
@@ -164,7 +164,7 @@ TEST_F(ConfigTest, MalformedFileNamesFileAndLine) {
   }
 }
 
-TEST(Ini, ParsesAndRejects) {
+TEST(AwsIni, ParsesAndRejects) {
   Ini ini;
   EXPECT_TRUE(parse_ini("[a]\r\nk = v = w\r\n [b]\ns3 =\n  sub = 1\n[c]\n", &ini).ok);
   EXPECT_EQ(ini["a"]["k"], "v = w");
@@ -180,7 +180,7 @@ TEST(Ini, ParsesAndRejects) {
   EXPECT_FALSE(parse_ini("[a]\n= v\n", &bad).ok);
 }
 
-TEST(Endpoint, Parses) {
+TEST(AwsEndpoint, Parses) {
   auto e = parse_endpoint("http://127.0.0.1:4567");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->host_header, "127.0.0.1:4567");

@@ -32,18 +32,18 @@ void check_csr(const std::string& csr_pem, const char* algo) {
   X509_REQ_free(req);
 }
 
-TEST(X509, EcdsaKeyAndCsr) {
+TEST(AwsX509, EcdsaKeyAndCsr) {
   KeyPair k = generate_key(KeyType::kEcdsaP256);
   EXPECT_EQ(k.private_key_pem.rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
   check_csr(make_csr(k, "esp8266_ABCDEF"), "EC");
 }
 
-TEST(X509, RsaKeyAndCsr) {
+TEST(AwsX509, RsaKeyAndCsr) {
   KeyPair k = generate_key(KeyType::kRsa2048);
   check_csr(make_csr(k, "esp8266_ABCDEF"), "RSA");
 }
 
-TEST(X509, EmbeddedAmazonRootsParse) {
+TEST(AwsX509, EmbeddedAmazonRootsParse) {
   std::string pem = kAmazonRootCas;
   CertInfo first = describe_certificate(pem);
   ASSERT_TRUE(first.ok);
