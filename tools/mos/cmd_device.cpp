@@ -27,13 +27,8 @@
 #include <vector>
 
 #include "cli.h"
-#include "mos/rpcclient/ports.h"
-#if __has_include("sim_boards.h")
-#include "sim_boards.h"  // running virtual boards are serial ports too
-#define MOS_CLI_HAVE_SIM 1
-#endif
+#include "device_session.h"
 #include "mos/rpcclient/relaxed_json.h"
-#include "mos/rpcclient/rpc_client.h"
 
 namespace mos::cli {
 namespace {
@@ -44,63 +39,9 @@ using rpcclient::SerialPort;
 using rpcclient::PortInfo;
 using namespace std::chrono_literals;
 
-struct Globals {
-  std::string port = "auto";
-  double timeout_s = 0;  // 0 = the command's default
-  bool verbose = false;
-};
-Globals g;
-
-// `--port auto`, as Mongoose OS's mos on Linux: /dev/ttyUSB*, /dev/ttyACM*,
-// then the pseudo-terminals of running virtual boards.
-std::vector<PortInfo> all_ports() {
-  std::vector<PortInfo> ports = rpcclient::candidate_ports();
-#ifdef MOS_CLI_HAVE_SIM
-  for (const auto& b : sim_boards()) {
-    if (b.running && !b.pty.empty()) ports.push_back({b.pty, "virtual board " + b.name});
-  }
-#endif
-  return ports;
-}
-
-std::string resolve_port(const std::string& port) {
-  if (port != "auto" && !port.empty()) return port;
-  auto ports = all_ports();
-  if (ports.empty()) {
-    std::string looked = "/dev/ttyUSB*, /dev/ttyACM*";
-#ifdef MOS_CLI_HAVE_SIM
-    looked += " and the running virtual boards in " + sim_where_looked();
-#endif
-    throw UserError("no serial port found (looked at " + looked + ")",
-                    "plug a board in, or start a virtual one with `mos sim start`, then pass --port");
-  }
-  std::fprintf(stderr, "Using port %s (%s)\n", ports.front().path.c_str(), ports.front().what.c_str());
-  return ports.front().path;
-}
-
-std::chrono::milliseconds rpc_timeout() {
-  return std::chrono::milliseconds(static_cast<int64_t>((g.timeout_s > 0 ? g.timeout_s : 5.0) * 1000));
-}
-
-// An open port plus a client; console lines seen during a call go to stderr
-// with --verbose, else nowhere (they are the board's log, not our output).
-struct Session {
-  explicit Session(bool print_log = false)
-      : port(open_port(resolve_port(g.port))),
-        client(port, {rpc_timeout(), true, [print_log](std::string_view line) {
-                        if (print_log || g.verbose) std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
-                      }}) {}
-
-  static SerialPort open_port(const std::string& path) {
-    try {
-      return SerialPort(path);
-    } catch (const std::runtime_error& e) {
-      throw UserError(e.what(), "check the path with `mos ports` (virtual boards: `mos sim list`)");
-    }
-  }
-  SerialPort port;
-  RpcClient client;
-};
+// --port/--timeout/--verbose, port resolution and Session: device_session.h
+// (shared with cmd_aws_iot_setup.cpp).
+DeviceGlobals& g = device_globals();
 
 std::string pretty(const Json& j) { return j.dump(2); }
 
@@ -293,19 +234,12 @@ void cmd_put(const std::string& local, std::string remote) {
   }
   Session s;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
-  size_t off = 0;
-  do {
-    std::string chunk = data.substr(off, kChunk);
-    s.client.call("FS.Put", {{"filename", remote},
-                             {"data", rpcclient::base64_encode(chunk)},
-                             {"append", off > 0}});
-    off += chunk.size();
-    if (tty || off >= data.size()) {
+  put_data(s.client, remote, data, [&](size_t off, size_t total) {
+    if (tty || off >= total) {
       std::fprintf(stderr, "%sWriting %s: %zu of %zu bytes (%d%%)%s", tty ? "\r" : "", remote.c_str(), off,
-                   data.size(), data.empty() ? 100 : int(off * 100 / data.size()),
-                   off >= data.size() ? "\n" : "");
+                   total, total == 0 ? 100 : int(off * 100 / total), off >= total ? "\n" : "");
     }
-  } while (off < data.size());
+  });
 }
 
 void cmd_rm(const std::string& file) {

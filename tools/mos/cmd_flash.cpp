@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "device_session.h"  // resolve_port: `--port auto` as every device command
 #include "mos/espflash/flasher.h"
 #include "mos/espflash/serial_line.h"
 #include "mos/rpcclient/ports.h"
@@ -42,22 +43,6 @@ std::string hex(uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%x", v);
   return b;
-}
-
-// `--port auto` as cmd_device.cpp resolves it: USB serial ports first, then
-// the pseudo-terminals of running virtual boards.
-std::string resolve_port(const std::string& port) {
-  if (!port.empty() && port != "auto") return port;
-  std::vector<rpcclient::PortInfo> ports = rpcclient::candidate_ports();
-  for (const auto& b : sim_boards()) {
-    if (b.running && !b.pty.empty()) ports.push_back({b.pty, "virtual board " + b.name});
-  }
-  if (ports.empty()) {
-    throw UserError("no serial port found (no /dev/ttyUSB*, /dev/ttyACM* or running virtual board)",
-                    "plug a board in, or start a virtual one with `mos sim start`, then pass --port");
-  }
-  std::fprintf(stderr, "Using port %s (%s)\n", ports.front().path.c_str(), ports.front().what.c_str());
-  return ports.front().path;
 }
 
 const SimBoard* board_on(const std::vector<SimBoard>& boards, const std::string& port) {
@@ -170,7 +155,8 @@ int run_flash(const std::string& global_port) {
 Registration reg{"flash", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("flash", "write a firmware bundle (fw.zip) to an ESP8266 or virtual board");
   cmd->add_option("bundle", o.bundle, "the firmware bundle (default build/fw.zip)");
-  cmd->add_option("--port", o.port, "serial port (default: the global --port, $MOS_PORT, else auto)");
+  cmd->add_option("--port", o.port, "serial port (default: the global --port, $MOS_PORT, else auto)")
+      ->envname("MOS_PORT");
   cmd->add_flag("--keep-fs", o.keep_fs, "do not write parts of type fs (keep the board's files)");
   cmd->add_option("--esp-baud-rate", o.esp_baud, "flasher baud rate; 0 = stay at 115200")
       ->capture_default_str();
