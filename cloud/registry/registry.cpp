@@ -1,6 +1,9 @@
 #include "mos/registry/registry.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <utility>
 
@@ -165,8 +168,27 @@ int64_t count(Registry::Conn& db, const char* sql, const std::string& arg) {
 
 }  // namespace
 
+namespace {
+// The registry holds every certificate and policy: owner-only, like an SSH
+// key. SQLite gives -wal and -shm the mode of the database file; files left
+// group/world readable by an older version are tightened too.
+void make_owner_only(const std::string& path) {
+  if (path.empty() || path[0] == ':') return;  // ":memory:"
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::string p = path + suffix;
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+        (st.st_mode & 0077) != 0)
+      ::chmod(p.c_str(), st.st_mode & 0700);
+  }
+}
+}  // namespace
+
 std::unique_ptr<Registry> Registry::open(const std::string& path, std::string& error,
                                          const std::string& account_id, const std::string& region) {
+  make_owner_only(path);
   std::unique_ptr<Registry> r(new Registry(path));
   Conn* c = r->conn();
   if (c == nullptr) {
