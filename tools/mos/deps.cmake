@@ -8,3 +8,5 @@ endif()
 target_compile_definitions(mos_cli_commands PRIVATE MOS_BUILD_DIR="${CMAKE_BINARY_DIR}")
 # `mos sim` validates access points as the board does.
 target_link_libraries(mos_cli_commands PUBLIC mos_port_sim)
+# `mos cloud status` reads the connected clients from the registry (cloud/registry).
+target_link_libraries(mos_cli_commands PUBLIC mos_registry)

@@ -131,8 +131,9 @@ std::string status_hint(const std::string& status, const std::string& cert_id) {
          cert_id + ")";
 }
 
+// Every admitted session, mos-cloud's own publisher included (its client id
+// is mos-cloud-dataplane; readers may leave it out).
 void record_connect(Plugin* p, const Session& s) {
-  if (s.dataplane) return;  // mos-cloud's own publisher, not a device
   std::string error;
   if (!p->registry.record_connect(s.client_id, s.cert_id, s.thing_name, s.serial,
                                   static_cast<int64_t>(std::time(nullptr)), &error) &&
@@ -144,7 +145,6 @@ void record_connect(Plugin* p, const Session& s) {
 }
 
 void record_disconnect(Plugin* p, const Session& s) {
-  if (s.dataplane) return;
   std::string error;
   p->registry.record_disconnect(s.client_id, s.serial, &error);
 }
@@ -246,10 +246,12 @@ int on_basic_auth(int, void* event_data, void* userdata) {
       log_deny("-", client_id, "iot:Connect", resource, "cannot hash the client certificate");
       return MOSQ_ERR_AUTH;
     }
+    std::string error_unused;
     if (!p->dataplane_sha256.empty() && s.cert_id == p->dataplane_sha256) {
       s.dataplane = true;
       mosquitto_log_printf(MOSQ_LOG_INFO, "mos-policy: ALLOW iot:Connect client=%s: mos-cloud data plane",
                            client_id.c_str());
+      if (ensure_registry(p, &error_unused)) record_connect(p, s);
       p->sessions.emplace(ed->client, std::move(s));
       return MOSQ_ERR_SUCCESS;
     }
