@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <unordered_map>
 #include <utility>
 
 #include "schema_sql.h"  // generated from schema.sql: const char* kSchemaSql
@@ -217,49 +220,49 @@ std::unique_ptr<Registry> Registry::open(const std::string& path, std::string& e
   return r;
 }
 
-Registry::Registry(std::string path) : path_(std::move(path)) {}
-Registry::~Registry() = default;
 
 namespace {
 // Where a thread's error goes when it has no connection (open failed).
 thread_local std::string t_open_error;
+// This thread's connections, by Registry id; closed when the thread exits.
+thread_local std::unordered_map<uint64_t, std::shared_ptr<Registry::Conn>> t_conns;
+std::atomic<uint64_t> g_next_registry_id{1};
 }  // namespace
 
+Registry::Registry(std::string path) : path_(std::move(path)), id_(g_next_registry_id++) {}
+// Other threads' connections to this registry close when those threads exit.
+Registry::~Registry() { t_conns.erase(id_); }
+
 Registry::Conn* Registry::conn() const {
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  auto& slot = conns_[std::this_thread::get_id()];
-  if (!slot) {
-    std::string error;
-    sqlite3* db = open_connection(path_, error);
-    if (db == nullptr) {
-      conns_.erase(std::this_thread::get_id());
-      t_open_error = error;
-      return nullptr;
-    }
-    slot = std::make_unique<Conn>();
-    slot->db = db;
+  auto it = t_conns.find(id_);
+  if (it != t_conns.end()) return it->second.get();
+  std::string error;
+  sqlite3* db = open_connection(path_, error);
+  if (db == nullptr) {
+    t_open_error = error;
+    return nullptr;
   }
-  return slot.get();
+  auto c = std::make_shared<Conn>();
+  c->db = db;
+  t_conns.emplace(id_, c);
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [](const auto& w) { return w.expired(); }),
+               conns_.end());
+  conns_.push_back(c);
+  return c.get();
 }
 
 std::string Registry::last_error() const {
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  auto it = conns_.find(std::this_thread::get_id());
-  return it == conns_.end() ? t_open_error : it->second->error;
+  auto it = t_conns.find(id_);
+  return it == t_conns.end() ? t_open_error : it->second->error;
 }
 
-void Registry::release_connection() {
-  std::unique_ptr<Conn> mine;  // closed outside the lock
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  auto it = conns_.find(std::this_thread::get_id());
-  if (it == conns_.end()) return;
-  mine = std::move(it->second);
-  conns_.erase(it);
-}
+void Registry::release_connection() { t_conns.erase(id_); }
 
 size_t Registry::connection_count() const {
   std::lock_guard<std::mutex> lock(pool_mu_);
-  return conns_.size();
+  return static_cast<size_t>(
+      std::count_if(conns_.begin(), conns_.end(), [](const auto& w) { return !w.expired(); }));
 }
 
 std::string Registry::arn(const std::string& kind, const std::string& name) const {

@@ -15,8 +15,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,7 +85,7 @@ class Registry {
   std::string last_error() const;
   // Closes the calling thread's connection (optional; a later call reopens it).
   void release_connection();
-  // Connections open now (one per thread that used this Registry).
+  // Connections open now (one per live thread that used this Registry).
   size_t connection_count() const;
 
   // Certificates
@@ -146,8 +144,9 @@ class Registry {
   Conn* conn() const;
   std::string path_;
   std::string account_id_, region_;
+  uint64_t id_;  // unique per Registry object: keys the threads' connections
   mutable std::mutex pool_mu_;
-  mutable std::unordered_map<std::thread::id, std::unique_ptr<Conn>> conns_;
+  mutable std::vector<std::weak_ptr<Conn>> conns_;  // for connection_count()
 };
 
 }  // namespace mos::registry
