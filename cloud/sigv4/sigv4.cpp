@@ -15,6 +15,8 @@ namespace mos::sigv4 {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+// Longest X-Amz-Expires AWS accepts on a presigned URL: 7 days.
+constexpr int64_t kMaxPresignedExpires = 604800;
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
@@ -526,10 +528,21 @@ Verdict verify(const Request& req, const VerifyPolicy& policy) {
     f.signed_headers = *sh;
     f.signature = *sig;
     f.date = *date;
-    if (exp->empty() || exp->size() > 6 ||
+    // SigV4 query authentication: X-Amz-Expires is 1..604800 seconds (7 days);
+    // AWS refuses longer ones rather than capping them.
+    if (!exp->empty() && (*exp)[0] == '-')
+      return fail(Error::kIncompleteSignature, "X-Amz-Expires must be non-negative");
+    if (exp->empty() ||
         !std::all_of(exp->begin(), exp->end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return fail(Error::kIncompleteSignature, "X-Amz-Expires must be a number of seconds.");
-    f.expires = std::stoll(*exp);
+      return fail(Error::kIncompleteSignature, "X-Amz-Expires should be a number");
+    size_t first = exp->find_first_not_of('0');
+    std::string_view digits = first == std::string::npos ? std::string_view("0")
+                                                         : std::string_view(*exp).substr(first);
+    if (digits.size() > 6 || std::stoll(std::string(digits)) > kMaxPresignedExpires)
+      return fail(Error::kIncompleteSignature,
+                  "X-Amz-Expires must be less than a week (in seconds) that is, the given "
+                  "X-Amz-Expires must be less than 604800 seconds");
+    f.expires = std::stoll(std::string(digits));
   } else {
     return fail(Error::kMissingAuthentication, "Missing Authentication Token");
   }
@@ -570,9 +583,19 @@ Verdict verify(const Request& req, const VerifyPolicy& policy) {
                                           policy.services.front() + "'.");
 
   if (f.presigned) {
-    if (policy.now < *when - policy.max_skew_seconds || policy.now > *when + f.expires)
+    // A presigned URL is valid from X-Amz-Date (less the clock skew allowance)
+    // to X-Amz-Date + X-Amz-Expires. Dated in the future it is "not yet
+    // current", as for a header-signed request, never "expired".
+    if (*when - policy.now > policy.max_skew_seconds)
+      return fail(Error::kExpired, "Signature not yet current: " + f.date +
+                                       " is still later than " +
+                                       amz_date(policy.now + policy.max_skew_seconds) + " (" +
+                                       amz_date(policy.now) + " + 15 min.)");
+    if (policy.now > *when + f.expires)
       return fail(Error::kExpired, "Signature expired: " + f.date + " is now earlier than " +
-                                       amz_date(policy.now - f.expires) + ".");
+                                       amz_date(policy.now - f.expires) + " (" +
+                                       amz_date(policy.now) + " - " + std::to_string(f.expires) +
+                                       " sec.)");
   } else if (policy.now - *when > policy.max_skew_seconds) {
     return fail(Error::kExpired, "Signature expired: " + f.date + " is now earlier than " +
                                      amz_date(policy.now - policy.max_skew_seconds) + " (" +

@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "spawn.h"
 #include "user_state.h"
+#include "mos/registry/registry.h"
 
 namespace fs = std::filesystem;
 using mos::cli::UserError;
@@ -302,38 +303,14 @@ void cloud_up(const CloudOptions& o) {
   mos::cli::record_cloud(p.dir.string());
 }
 
-// Client ids connected now, from Mosquitto's connection messages.
-std::vector<std::string> connected_clients(const fs::path& log) {
-  std::ifstream in(log);
-  std::string line;
-  std::map<std::string, int> open;
-  std::vector<std::string> order;
-  while (std::getline(in, line)) {
-    size_t a = line.find("New client connected from ");
-    if (a != std::string::npos) {
-      size_t as = line.find(" as ", a);
-      size_t end = line.find(" (", as == std::string::npos ? 0 : as);
-      if (as != std::string::npos && end != std::string::npos) {
-        std::string id = line.substr(as + 4, end - as - 4);
-        if (!open[id]++) order.push_back(id);
-      }
-      continue;
-    }
-    for (const char* tailtext : {" disconnected", " closed its connection", " has exceeded timeout"}) {
-      size_t c = line.find("Client ");
-      size_t d = line.find(tailtext);
-      if (c != std::string::npos && d != std::string::npos && d > c + 7) {
-        std::string id = line.substr(c + 7, d - c - 7);
-        size_t sp = id.find(' ');
-        if (sp != std::string::npos) id = id.substr(0, sp);
-        if (open[id] > 0) open[id] = 0;
-        break;
-      }
-    }
-  }
+// Client ids connected now, as the policy plugin recorded them from the
+// broker's own connect/disconnect events (not parsed from mosquitto.log,
+// where a client id can imitate a disconnect line).
+std::vector<std::string> connected_clients(const fs::path& registry_db) {
+  std::string err;
   std::vector<std::string> out;
-  for (const auto& id : order)
-    if (open[id] > 0) out.push_back(id);
+  if (auto reg = mos::registry::Registry::open(registry_db.string(), err))
+    for (const auto& c : reg->connected_clients()) out.push_back(c.client_id);
   return out;
 }
 
@@ -394,13 +371,17 @@ void cloud_status(const CloudOptions& o) {
                 json_scalar(st, "account_id").c_str());
     std::printf("data plane       %s\n", json_scalar(st, "broker_connected") == "true" ? "connected to the broker" : "NOT connected to the broker");
   }
-  auto clients = connected_clients(p.dir / "mosquitto.log");
+  auto clients = connected_clients(p.dir / "registry.db");
   std::vector<std::string> devices;
   for (const auto& c : clients)
     if (c != "mos-cloud-dataplane") devices.push_back(c);
-  std::printf("connected        %zu client%s", devices.size(), devices.size() == 1 ? "" : "s");
-  for (size_t i = 0; i < devices.size(); ++i) std::printf("%s%s", i ? ", " : ": ", devices[i].c_str());
-  std::printf("\n");
+  if (plugin.empty()) {
+    std::printf("connected        unknown (the policy plugin records connections; it is not loaded)\n");
+  } else {
+    std::printf("connected        %zu client%s", devices.size(), devices.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < devices.size(); ++i) std::printf("%s%s", i ? ", " : ": ", devices[i].c_str());
+    std::printf("\n");
+  }
   std::printf("credentials      %s\n", credentials_line().c_str());
   if (!c_up || !m_up) throw UserError("the local cloud is not (fully) running", "restart it: mos cloud down" + dd + " && mos cloud up" + dd);
 }

@@ -15,3 +15,5 @@ include(${CMAKE_CURRENT_LIST_DIR}/build_deps.cmake)
 target_sources(mos_cli_commands PRIVATE ${CMAKE_CURRENT_LIST_DIR}/device_session.cpp)
 # `mos aws-iot-setup`: AWS credentials, SigV4-signed IoT API calls, key and CSR.
 target_link_libraries(mos_cli_commands PUBLIC mos_aws)
+# `mos cloud status` reads the connected clients from the registry (cloud/registry).
+target_link_libraries(mos_cli_commands PUBLIC mos_registry)
