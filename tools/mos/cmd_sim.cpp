@@ -297,15 +297,12 @@ void start() {
     if (read_board(dir, o.name, &b) && b.pid == pid && !b.pty.empty()) {
       // Found later from any directory ($MOS_SIM_DIR keeps tests apart).
       if (sim_uses_registry()) record_board(o.name, dir.string());
-      std::printf("board %s running (pid %d): UART0 on %s
-", b.name.c_str(), pid, b.pty.c_str());
-      std::printf("  MAC %s, flash %u KB, firmware %s, state in %s
-", b.mac.c_str(),
+      std::printf("board %s running (pid %d): UART0 on %s\n", b.name.c_str(), pid, b.pty.c_str());
+      std::printf("  MAC %s, flash %u KB, firmware %s, state in %s\n", b.mac.c_str(),
                   static_cast<unsigned>(b.flash_size / 1024),
                   b.firmware == "-" ? "none (the ROM waits for mos flash)" : b.firmware.c_str(),
                   dir.c_str());
-      std::printf("  talk to it: mos --port %s console   (or picocom %s)
-", b.pty.c_str(), b.pty.c_str());
+      std::printf("  talk to it: mos --port %s console   (or picocom %s)\n", b.pty.c_str(), b.pty.c_str());
       return;
     }
     if (std::chrono::steady_clock::now() > deadline) {
