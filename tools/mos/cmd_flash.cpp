@@ -7,11 +7,14 @@
 //   --esp-baud-rate N   flasher baud rate (default 921600; 0 = stay at 115200)
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "cli.h"
+#include "device_session.h"  // resolve_port: `--port auto` as every device command
 #include "mos/espflash/flasher.h"
 #include "mos/espflash/serial_line.h"
 #include "mos/rpcclient/ports.h"
@@ -40,22 +43,6 @@ std::string hex(uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%x", v);
   return b;
-}
-
-// `--port auto` as cmd_device.cpp resolves it: USB serial ports first, then
-// the pseudo-terminals of running virtual boards.
-std::string resolve_port(const std::string& port) {
-  if (!port.empty() && port != "auto") return port;
-  std::vector<rpcclient::PortInfo> ports = rpcclient::candidate_ports();
-  for (const auto& b : sim_boards()) {
-    if (b.running && !b.pty.empty()) ports.push_back({b.pty, "virtual board " + b.name});
-  }
-  if (ports.empty()) {
-    throw UserError("no serial port found (no /dev/ttyUSB*, /dev/ttyACM* or running virtual board)",
-                    "plug a board in, or start a virtual one with `mos sim start`, then pass --port");
-  }
-  std::fprintf(stderr, "Using port %s (%s)\n", ports.front().path.c_str(), ports.front().what.c_str());
-  return ports.front().path;
 }
 
 const SimBoard* board_on(const std::vector<SimBoard>& boards, const std::string& port) {
@@ -90,11 +77,18 @@ Firmware load_bundle(const std::string& path) {
 }
 
 int run_flash(const std::string& global_port) {
+  // Rates termios can set (the flasher switches the chip first, so an
+  // impossible rate must be refused before anything is sent).
+  static const uint32_t kRates[] = {0, 115200, 230400, 460800, 921600, 1500000, 2000000};
+  if (std::find(std::begin(kRates), std::end(kRates), o.esp_baud) == std::end(kRates)) {
+    throw UserError("--esp-baud-rate " + std::to_string(o.esp_baud) + " is not a rate the serial port can use",
+                    "pick one of 115200, 230400, 460800, 921600, 1500000, 2000000 (or 0 to stay at 115200)");
+  }
   Firmware fw = load_bundle(o.bundle);
   say("Loaded " + fw.name + "/" + fw.platform + " version " + fw.version + " (" + fw.build_id + ")");
   if (fw.platform != "esp8266" && fw.platform != "sim") {
     throw UserError(o.bundle + " is built for platform " + fw.platform + "; mos flash writes esp8266 and sim firmware",
-                    "build for the board: `mos build --platform esp8266`");
+                    "build for a board mos flash supports: `mos build --arch sim`");
   }
   std::vector<espflash::Part> parts;
   for (auto& p : fw.parts) {
@@ -161,7 +155,8 @@ int run_flash(const std::string& global_port) {
 Registration reg{"flash", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("flash", "write a firmware bundle (fw.zip) to an ESP8266 or virtual board");
   cmd->add_option("bundle", o.bundle, "the firmware bundle (default build/fw.zip)");
-  cmd->add_option("--port", o.port, "serial port (default: the global --port, $MOS_PORT, else auto)");
+  cmd->add_option("--port", o.port, "serial port (default: the global --port, $MOS_PORT, else auto)")
+      ->envname("MOS_PORT");
   cmd->add_flag("--keep-fs", o.keep_fs, "do not write parts of type fs (keep the board's files)");
   cmd->add_option("--esp-baud-rate", o.esp_baud, "flasher baud rate; 0 = stay at 115200")
       ->capture_default_str();

@@ -11,3 +11,9 @@ target_link_libraries(mos_cli_commands PUBLIC mos_port_sim)
 # `mos flash`: the ESP8266 flasher; `mos build` writes fw.zip, `mos flash` reads it.
 target_link_libraries(mos_cli_commands PUBLIC mos_espflash mos_fwbundle)
 include(${CMAKE_CURRENT_LIST_DIR}/build_deps.cmake)
+# Port resolution and the RPC session, shared by cmd_device and cmd_aws_iot_setup.
+target_sources(mos_cli_commands PRIVATE ${CMAKE_CURRENT_LIST_DIR}/device_session.cpp)
+# `mos aws-iot-setup`: AWS credentials, SigV4-signed IoT API calls, key and CSR.
+target_link_libraries(mos_cli_commands PUBLIC mos_aws)
+# `mos cloud status` reads the connected clients from the registry (cloud/registry).
+target_link_libraries(mos_cli_commands PUBLIC mos_registry)

@@ -404,10 +404,12 @@ FlashStats EspFlasher::flash(const std::vector<Part>& parts) {
   };
   std::vector<Run> runs;
   uint64_t total = 0;
+  uint32_t sectors = 0;
   for (const Part& p : parts) {
     const uint32_t len = static_cast<uint32_t>(p.data.size());
     bool open = false;
     for (uint32_t off = 0; off < len; off += kSector) {
+      ++sectors;
       const uint32_t n = std::min(kSector, len - off);
       const std::string_view local(p.data.data() + off, n);
       const bool same = flash_md5(p.addr + off, n) == md5_raw(local);
@@ -421,6 +423,8 @@ FlashStats EspFlasher::flash(const std::vector<Part>& parts) {
     }
   }
 
+  say("  " + std::to_string(st.sectors_written) + " of " + std::to_string(sectors) +
+      " sectors differ");
   say("Writing...");
   const auto start = std::chrono::steady_clock::now();
   uint64_t done = 0;

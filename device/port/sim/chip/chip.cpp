@@ -54,7 +54,9 @@ bool Chip::power_on() {
   loop_.set_waiter(&waiter_);
   set_log_sink(&Chip::log_sink, this);
   // Wakes the loop to notice a terminal program opening the port.
-  (void)loop_.add_timer(100, true, &Chip::wake, nullptr);
+  if (!require_timer(loop_.add_timer(100, true, &Chip::wake, nullptr), "the chip's UART watch")) {
+    return false;
+  }
 
   // Secrets live in the flash (keys, Wi-Fi passwords): owner-only files.
   umask(077);
@@ -70,7 +72,7 @@ bool Chip::power_on() {
   if (s == Status::kOk) {
     o_.ctl_fd = ctl_.fd();
     (void)waiter_.watch_fd(ctl_.fd(), POLLIN);
-    (void)loop_.add_poller(&ctl_);
+    if (!require_poller(loop_, &ctl_, "the control socket")) return false;
     ControlServer::ResetHooks hooks;
     hooks.lines = &Chip::on_lines;
     hooks.reset = &Chip::on_reset;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "mos/log.h"
+#include "mos/require.h"
 #include "mos/sim/console.h"
 #include "mos/sim/flash_layout.h"
 
@@ -39,7 +40,10 @@ bool Runtime::start_console() {
                 chip_.mac[2], chip_.mac[3], chip_.mac[4], chip_.mac[5]);
   set_log_sink(&Runtime::log_sink, this);
   loop_.set_waiter(&waiter_);
-  if (loop_.add_poller(&chan_) != Status::kOk || loop_.add_poller(this) != Status::kOk) return false;
+  if (!require_poller(loop_, &chan_, "the UART0 RPC channel") ||
+      !require_poller(loop_, this, "the Wi-Fi watch")) {
+    return false;
+  }
   MOS_LOGI("%s %s (fw_id %s) on %s, boot #%u, reset reason: %s", MOS_APP_NAME, MOS_APP_VERSION,
            chip_.fw_id, chip_.chip, static_cast<unsigned>(chip_.boot_count), chip_.reset_reason);
   return true;
@@ -113,25 +117,11 @@ void Runtime::load_config() {
 // A service that cannot register would leave the board half-reachable: say
 // which and stop the boot rather than run without it.
 bool Runtime::register_services() {
-  struct Step {
-    const char* what;
-    Status status;
-  };
-  const Step steps[] = {
-      {"Sys.* and RPC.*", sys_rpc_.register_handlers()},
-      {"Config.*", config_rpc_.register_handlers()},
-      {"GPIO.*", gpio_rpc_.register_handlers()},
-      {"FS.*", fs_ok_ ? fs_rpc_.register_handlers() : Status::kOk},
-  };
-  for (const Step& s : steps) {
-    if (s.status != Status::kOk) {
-      MOS_LOGE("boot: cannot register the %s RPC methods: %s; raise MOS_RPC_MAX_HANDLERS in "
-               "mos/defaults.h",
-               s.what, to_string(s.status));
-      return false;
-    }
-  }
-  return true;
+  constexpr const char* kLimit = "MOS_RPC_MAX_HANDLERS";
+  return require(sys_rpc_.register_handlers(), "the Sys.* and RPC.* methods", kLimit) &&
+         require(config_rpc_.register_handlers(), "the Config.* methods", kLimit) &&
+         require(gpio_rpc_.register_handlers(), "the GPIO.* methods", kLimit) &&
+         (!fs_ok_ || require(fs_rpc_.register_handlers(), "the FS.* methods", kLimit));
 }
 
 Transport* Runtime::tcp() {

@@ -134,6 +134,10 @@ uint32_t RomLoader::read_reg(uint32_t addr) const {
     case kOtpMac0: return static_cast<uint32_t>(mac_[5]) << 24;
     case kOtpMac1: return static_cast<uint32_t>(mac_[3]) << 8 | mac_[4];
     case kOtpMac2: return 0;
+    case kUartClkdivReg:
+      // UART0 divider from the 52 MHz UART clock (26 MHz crystal x 2):
+      // esptool's get_crystal_freq() reads it back as 26 MHz.
+      return 52000000u / (baud_ == 0 ? 115200u : baud_);
     case kOtpMac3:
       return static_cast<uint32_t>(mac_[0]) << 16 | static_cast<uint32_t>(mac_[1]) << 8 | mac_[2];
     default: break;
@@ -406,7 +410,9 @@ void RomLoader::handle(const esp::Request& req) {
       if (len == 0 || len % 16 != 0 || (!stub_ && len != 16)) return respond(op, 0, {}, bad_len());
       for (size_t i = 0; i < len / 16; ++i) {
         const uint32_t addr = req.word(i * 4), value = req.word(i * 4 + 1), mask = req.word(i * 4 + 2);
-        const uint32_t m = mask == 0 ? 0xFFFFFFFFu : mask;
+        // The ROM writes the value as is; the stub honours the mask
+        // (stub_commands.c handle_write_reg).
+        const uint32_t m = stub_ ? mask : 0xFFFFFFFFu;
         write_reg(addr, (read_reg(addr) & ~m) | (value & m));
       }
       return respond(op, 0, {}, kOk);
@@ -480,7 +486,8 @@ void RomLoader::handle(const esp::Request& req) {
       if (!stub_) return unsupported();
       if (len != 8) return respond(op, 0, {}, bad_len());
       respond(op, 0, {}, kOk);
-      host_.set_baud(req.word(0));  // new rate after the response (stub_io_set_baudrate)
+      baud_ = req.word(0);
+      host_.set_baud(baud_);  // new rate after the response (stub_io_set_baudrate)
       decoder_.reset();
       return;
     case Op::kSpiFlashMd5: {

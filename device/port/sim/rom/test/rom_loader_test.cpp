@@ -268,6 +268,15 @@ TEST_F(Fixture, StubChangeBaudAfterResponse) {
   start_stub();
   EXPECT_EQ(status_of(wire(0x0F, words({921600, 115200}))), (Bytes{0, 0}));
   EXPECT_EQ(host.bauds, (std::vector<uint32_t>{921600}));
+  std::vector<Bytes> keep;
+  EXPECT_EQ(call(wire(0x0A, words({0x60000014})), &keep).value, 52000000u / 921600u);
+}
+
+TEST_F(Fixture, UartDividerTellsA26MHzCrystal) {
+  std::vector<Bytes> keep;
+  const uint32_t div = call(wire(0x0A, words({0x60000014})), &keep).value;
+  // esptool get_crystal_freq: baud * div / 1e6 / XTAL_CLK_DIVIDER (2 on ESP8266)
+  EXPECT_NEAR(115200.0 * div / 1e6 / 2, 26.0, 0.1);
 }
 
 TEST_F(Fixture, StubEraseRegionAndFlash) {

@@ -26,6 +26,8 @@ class RomLoaderHost {  // what the chip gives the loader
   virtual void send(ConstByteSpan bytes) = 0;  // raw bytes to UART TX (already SLIP-framed)
   virtual void set_baud(uint32_t baud) = 0;    // applied after the pending response is sent
   virtual void run_user_code() = 0;            // leave the loader: the chip reboots into flash
+  // All three are called from inside RomLoader::feed(): do not destroy the
+  // loader there; defer the reboot to the chip's next loop turn.
 };
 
 class RomLoader {
@@ -54,6 +56,7 @@ class RomLoader {
   static constexpr uint32_t kSpiUsr2Reg = 0x60000224;
   static constexpr uint32_t kSpiW0Reg = 0x60000240;
   static constexpr uint32_t kSpiCmdUsr = 1u << 18;
+  static constexpr uint32_t kUartClkdivReg = 0x60000014;
   // ROM SYNC responses carry this value (the first sync word echoed); the
   // stub's carry 0, which is how esptool tells them apart.
   static constexpr uint32_t kRomSyncValue = 0x20120707;
@@ -110,6 +113,7 @@ class RomLoader {
   std::vector<uint8_t> tx_;
   bool stub_ = false;
   bool exited_ = false;
+  uint32_t baud_ = 0;  // 0 = the rate the host synced at (taken as 115200)
   uint8_t mac_[6] = {0x5C, 0xCF, 0x7F, 0x00, 0x00, 0x01};
   std::map<uint32_t, uint32_t> regs_;
   Xfer flash_x_;
