@@ -8,19 +8,21 @@
 // For the virtual board (sim) the firmware is built locally by the build
 // project in MOS_ROOT/device/port/sim/app_build, whose contract is
 //   cmake -S <root>/device/port/sim/app_build -B <build>/objs -G Ninja
-//         -DMOS_APP_DIR=<abs app dir> -DMOS_APP_BUILD_ID=<id>
-//   cmake --build <build>/objs   ->  objs/fw.bin (image for flash 0x0)
+//         -DMOS_APP_DIR=<abs app dir>
+//   cmake --build <build>/objs   ->  objs/fw.bin (image for flash 0x0, fw_image.h)
 //                                    objs/conf0.json (config defaults)
-// then this command makes the file store image (conf0.json + the app's
-// `filesystem:` files, build_fsimage.cpp) and packs both parts.
+// then this command checks the image, makes the file store image (conf0.json +
+// the app's `filesystem:` files, build_fsimage.cpp) and packs both parts.
 //
-// Incremental: the configure step runs once per build id; the build id stays
-// the same while the app's files (mos.yml, sources, filesystem files) do, so a
-// second build of unchanged sources runs no compiler and rewrites no file.
-// The build id is Mongoose OS's shape, TIMESTAMP/SUFFIX, with the first 8 hex
-// digits of the SHA-1 of the app's files as suffix where Mongoose OS put the
-// app's git revision: it is compiled into the firmware, so it is fixed before
-// the image exists.
+// Incremental: configure runs once per build directory (the project re-runs
+// it itself when mos.yml changes); a build of unchanged sources runs no
+// compiler and leaves fw.zip byte for byte (and its mtime) as it was.
+// The build id has Mongoose OS's shape, TIMESTAMP/SUFFIX. The suffix is the
+// first 8 hex digits of the SHA-256 of the image payload, i.e. the start of
+// the fw_id the chip reports in Sys.GetInfo (chip/firmware_loader.cpp), where
+// Mongoose OS put the app's git revision; the timestamp is kept while the
+// bundle's contents stay the same, so an unchanged build has the same id.
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -35,7 +37,9 @@
 #include "build_spawn.h"
 #include "cli.h"
 #include "mos/fwbundle/bundle.h"
+#include "mos/crc32.h"
 #include "mos/sim/flash_layout.h"
+#include "mos/sim/fw_image.h"
 
 #ifndef MOS_SOURCE_DIR
 #define MOS_SOURCE_DIR ""
@@ -136,40 +140,10 @@ std::vector<FsFile> collect_fs_files(const AppManifest& app) {
   return out;
 }
 
-// SHA-1 of everything that goes into the firmware from the app's side: every
-// file under the app directory (but the build directory and dot directories)
-// plus the filesystem files, and what else changes the build.
-std::string app_fingerprint(const AppManifest& app, const std::vector<FsFile>& files, const fs::path& build_dir,
-                            const fs::path& root, const std::string& arch) {
-  std::string acc = std::string("mos-build-1") + '\0' + arch + '\0' + root.string() + '\0';
-  std::vector<fs::path> paths;
-  auto it = fs::recursive_directory_iterator(app.dir, fs::directory_options::skip_permission_denied);
-  for (; it != fs::recursive_directory_iterator(); ++it) {
-    const fs::path& p = it->path();
-    std::string n = p.filename().string();
-    if (it->is_directory() && (p == build_dir || (!n.empty() && n[0] == '.'))) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file()) paths.push_back(p);
-  }
-  std::sort(paths.begin(), paths.end());
-  for (const fs::path& p : paths) {
-    std::string data = read_file(p);
-    acc += p.lexically_relative(app.dir).string() + '\0' + std::to_string(data.size()) + '\0' + data;
-    if (acc.size() > (512u << 20)) {
-      throw UserError("the app directory " + app.dir.string() + " holds more than 512 MB",
-                      "run mos build in the app's own directory (the one with mos.yml)");
-    }
-  }
-  for (const FsFile& f : files) acc += f.name + '\0' + std::to_string(f.data.size()) + '\0' + f.data;
-  return fwbundle::sha1_hex(acc);
-}
-
-// build/mos_build.json: the fingerprint of the last configured build and the
-// id and timestamp given to it.
+// build/mos_build.json: what the build directory was configured for, and the
+// digest and timestamp of the last bundle (to keep the id of an unchanged one).
 struct BuildState {
-  std::string fingerprint, build_id, build_timestamp, root;
+  std::string root, app_dir, digest, build_timestamp;
 };
 
 BuildState load_state(const fs::path& p) {
@@ -178,18 +152,16 @@ BuildState load_state(const fs::path& p) {
   if (!in) return s;
   Json j = Json::parse(in, nullptr, false);
   if (!j.is_object()) return s;
-  s.fingerprint = j.value("fingerprint", "");
-  s.build_id = j.value("build_id", "");
-  s.build_timestamp = j.value("build_timestamp", "");
   s.root = j.value("mos_root", "");
+  s.app_dir = j.value("app_dir", "");
+  s.digest = j.value("digest", "");
+  s.build_timestamp = j.value("build_timestamp", "");
   return s;
 }
 
 void save_state(const fs::path& p, const BuildState& s) {
-  Json j = {{"fingerprint", s.fingerprint},
-            {"build_id", s.build_id},
-            {"build_timestamp", s.build_timestamp},
-            {"mos_root", s.root}};
+  Json j = {{"mos_root", s.root}, {"app_dir", s.app_dir}, {"digest", s.digest},
+            {"build_timestamp", s.build_timestamp}};
   std::ofstream(p) << j.dump(2) << "\n";
 }
 
@@ -234,6 +206,34 @@ void run_step(const std::vector<std::string>& argv, const fs::path& log, bool ve
   }
 }
 
+// The image must be one the chip's ROM boots (fw_image.h: header, sizes,
+// payload CRC) and be this app's. Returns the payload's SHA-256 (hex), from
+// which the chip derives fw_id.
+std::string check_image(const std::string& fw, const fs::path& path, const AppManifest& app) {
+  using namespace mos::sim;
+  const std::string fix = "rebuild from scratch: rm -r " + shown(path.parent_path()) + " && mos build --arch sim";
+  if (fw.empty() || fw.size() > kFwMaxSize) {
+    throw UserError("firmware image " + shown(path) + " is " + std::to_string(fw.size()) +
+                        " bytes; the flash slot holds 1 to " + std::to_string(kFwMaxSize),
+                    "make the firmware smaller (fewer libraries, -Os)");
+  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(fw.data());
+  FwImageInfo info;
+  const char* why = "";
+  if (fw_image_parse_header(ConstByteSpan(bytes, fw.size()), &info, &why) != Status::kOk) {
+    throw UserError(shown(path) + " is not a firmware image the board boots: " + why, fix);
+  }
+  ConstByteSpan payload(bytes + kFwHeaderSize, fw.size() - kFwHeaderSize);
+  if (info.payload_size != payload.size() || crc32(payload) != info.payload_crc) {
+    throw UserError(shown(path) + ": payload size or checksum does not match its header", fix);
+  }
+  if (app.name != info.app || (info.version[0] != '\0' && app.version != info.version)) {
+    throw UserError(shown(path) + " is " + info.app + " " + info.version + ", not " + app.name + " " + app.version,
+                    fix);
+  }
+  return fwbundle::sha256_hex(std::string_view(fw).substr(kFwHeaderSize));
+}
+
 void build_sim(const AppManifest& app, const BuildOptions& o) {
   using namespace mos::sim;
   const fs::path root = mos_root();
@@ -248,21 +248,23 @@ void build_sim(const AppManifest& app, const BuildOptions& o) {
   fs::create_directories(objs);
   { std::ofstream truncate(log, std::ios::trunc); }
 
-  // One build id per set of app files (see the top of this file).
+  // Configure once per build directory; again only when it was made for
+  // another source tree or app (CMake refuses a cache of another source).
   const fs::path state_file = build_dir / "mos_build.json";
   BuildState st = load_state(state_file);
-  const std::string fp = app_fingerprint(app, files, build_dir, root, "sim");
+  const fs::path project = root / "device/port/sim/app_build";
   const bool configured = fs::exists(objs / "CMakeCache.txt") && fs::exists(objs / "build.ninja");
-  if (st.fingerprint != fp || st.root != root.string() || st.build_id.empty()) {
-    std::time_t now = std::time(nullptr);
-    st = {fp, utc(now, "%Y%m%d-%H%M%S") + "/" + fp.substr(0, 8), utc(now, "%Y-%m-%dT%H:%M:%SZ"), root.string()};
-    fs::remove(state_file);
-  }
   std::cout << "Building " << app.name << "/sim version " << app.version << " in " << shown(objs) << "..."
             << std::endl;
-  if (!configured || !fs::exists(state_file)) {
-    run_step({"cmake", "-S", (root / "device/port/sim/app_build").string(), "-B", objs.string(), "-G", "Ninja",
-              "-DMOS_APP_DIR=" + app.dir.string(), "-DMOS_APP_BUILD_ID=" + st.build_id},
+  if (!configured || st.root != root.string() || st.app_dir != app.dir.string()) {
+    if (st.root != root.string()) {
+      fs::remove(objs / "CMakeCache.txt");
+      fs::remove_all(objs / "CMakeFiles");
+    }
+    st.root = root.string();
+    st.app_dir = app.dir.string();
+    fs::remove(state_file);
+    run_step({"cmake", "-S", project.string(), "-B", objs.string(), "-G", "Ninja", "-DMOS_APP_DIR=" + app.dir.string()},
              log, o.verbose, "configuring the firmware build");
     save_state(state_file, st);
   }
@@ -277,11 +279,7 @@ void build_sim(const AppManifest& app, const BuildOptions& o) {
     }
   }
   std::string fw = read_file(fw_bin);
-  if (fw.empty() || fw.size() > kFwMaxSize) {
-    throw UserError("firmware image " + fw_bin.string() + " is " + std::to_string(fw.size()) + " bytes; the flash slot holds 1 to " +
-                        std::to_string(kFwMaxSize),
-                    "make the firmware smaller (fewer libraries, -Os)");
-  }
+  const std::string payload_sha256 = check_image(fw, fw_bin, app);
   std::string conf = read_file(conf0);
   if (!Json::accept(conf)) {
     throw UserError(conf0.string() + " is not valid JSON", "check the config schema in " + app.file.string());
@@ -294,12 +292,24 @@ void build_sim(const AppManifest& app, const BuildOptions& o) {
   files.insert(files.begin(), FsFile{"conf0.json", conf, "conf0.json"});
   std::string fs_image = build::make_fs_image(files);
 
+  // Same contents as last time: same timestamp, so the same build id.
+  const std::string digest = fwbundle::sha1_hex(app.name + '\0' + app.version + '\0' + app.description + '\0' +
+                                                fwbundle::sha1_hex(fw) + fwbundle::sha1_hex(fs_image));
+  if (digest != st.digest || st.build_timestamp.empty()) {
+    st.digest = digest;
+    st.build_timestamp = utc(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ");
+  }
+  std::string compact = st.build_timestamp;  // 2026-12-01T20:11:42Z -> 20261201-201142
+  compact.erase(std::remove_if(compact.begin(), compact.end(), [](char c) { return c == '-' || c == ':' || c == 'Z'; }),
+                compact.end());
+  std::replace(compact.begin(), compact.end(), 'T', '-');
+
   fwbundle::Bundle b;
   b.name = app.name;
   b.platform = "sim";
   b.description = app.description;
   b.version = app.version;
-  b.build_id = st.build_id;
+  b.build_id = compact + "/" + payload_sha256.substr(0, 8);
   b.build_timestamp = st.build_timestamp;
   b.parts.push_back({"fw", "fw", "fw.bin", kFwAddr, std::move(fw)});
   b.parts.push_back({"fs", "fs", "fs.bin", kFsAddr, std::move(fs_image)});
@@ -315,6 +325,7 @@ void build_sim(const AppManifest& app, const BuildOptions& o) {
     fs::rename(fresh, zip);
   }
   fwbundle::read_bundle(zip.string());
+  save_state(state_file, st);
   std::cout << "Success, built " << b.name << "/" << b.platform << " version " << b.version << " (" << b.build_id
             << ")." << std::endl;
   std::cout << "Firmware saved to " << shown(zip) << std::endl;

@@ -164,8 +164,8 @@ void Dispatcher::handle_frame(Channel& ch, std::string_view text, bool had_crc) 
     }
   }
   if (entry == nullptr) {
-    char msg[96];
     char name[48];
+    char msg[sizeof(name) + 64];  // the longest name fits: no truncation
     if (json::as_string(f.method, name) != json::Result::kOk) std::strcpy(name, "?");
     std::snprintf(msg, sizeof(msg), "No handler for %s; `mos call RPC.List` shows the methods", name);
     (void)send_error(to, 404, msg);

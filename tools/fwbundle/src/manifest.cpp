@@ -134,7 +134,7 @@ Bundle parse_manifest(std::string_view text, const std::string& origin) {
   Bundle b;
   try {
     b.manifest = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1E999 (found by the fuzzer)
     bad(origin, std::string("not valid JSON (") + e.what() + ")");
   }
   const json& m = b.manifest;

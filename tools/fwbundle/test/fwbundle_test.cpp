@@ -227,6 +227,12 @@ TEST_F(FwBundleTest, BadJsonIsRefused) {
   EXPECT_THAT(read_error(), HasSubstr("manifest.json: not valid JSON"));
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number too large to
+// hold: still "not valid JSON", never an escaping exception (fuzzer find).
+TEST_F(FwBundleTest, NumberOverflowIsBadJson) {
+  EXPECT_THROW(mos::fwbundle::parse_manifest(R"({"name":"a","version":96E3647068160})"), UserError);
+}
+
 TEST_F(FwBundleTest, NoManifestIsRefused) {
   mos::fwbundle::write_bundle(zip_, sample());
   delete_entry("c_mqtt-1.0.0/manifest.json");

@@ -98,7 +98,8 @@ class StandIn(unittest.TestCase):
             self.assertEqual(part["cs_sha1"], hashlib.sha1(data[name]).hexdigest())
             self.assertEqual(part["cs_sha256"], hashlib.sha256(data[name]).hexdigest())
         self.assertEqual(data["fw"], (self.app / "build/objs/fw.bin").read_bytes())
-        self.assertIn(man["build_id"].encode(), data["fw"])  # given to the firmware build
+        # The id ends with the start of the chip's fw_id: SHA-256 of the payload.
+        self.assertEqual(man["build_id"][-8:], hashlib.sha256(data["fw"][64:]).hexdigest()[:8])
         self.assertEqual(len(data["fs"]), 0x40000)
         self.assertIn(b"conf0.json", data["fs"])
         self.assertIn(b"hello.txt", data["fs"])
@@ -110,7 +111,8 @@ class StandIn(unittest.TestCase):
         fwmtime = (self.app / "build/objs/fw.bin").stat().st_mtime_ns
         p2 = self.build("--verbose")
         self.assertIn("ninja: no work to do", p2.stdout)
-        self.assertNotIn("-DMOS_APP_BUILD_ID", p2.stdout)  # configured once
+        self.assertIn("$ cmake --build", p2.stdout)
+        self.assertNotIn("-DMOS_APP_DIR", p2.stdout)  # configured once
         self.assertIn(f"({man['build_id']}).", p2.stdout)
         self.assertEqual(zpath.read_bytes(), before)
         self.assertEqual(zpath.stat().st_mtime_ns, zmtime)
@@ -124,14 +126,13 @@ class StandIn(unittest.TestCase):
         top3, _, man3, data3 = read_zip(zpath)
         self.assertEqual((top3, man3["version"]), ("c_mqtt-1.0.1", "1.0.1"))
         self.assertNotEqual(man3["build_id"], man["build_id"])
-        self.assertIn(man3["build_id"].encode(), data3["fw"])
+        self.assertEqual(man3["build_id"][-8:], hashlib.sha256(data3["fw"][64:]).hexdigest()[:8])
 
         # A changed filesystem file changes the fs part (and nothing else breaks).
         (self.app / "fs/hello.txt").write_text("changed\n")
         self.build()
         _, _, man4, data4 = read_zip(zpath)
         self.assertIn(b"changed\n", data4["fs"])
-        self.assertIn(man4["build_id"].encode(), data4["fw"])
         self.assertNotEqual(man4["parts"]["fs"]["cs_sha1"], man3["parts"]["fs"]["cs_sha1"])
 
     def test_app_and_build_dir_flags(self):
@@ -180,6 +181,10 @@ class StandIn(unittest.TestCase):
                   "build.log")
         (self.app / "src/broken.c").unlink()
         self.build()  # and it recovers
+
+        (self.app / "src/bad_image.c").write_text("MOS_TEST_BAD_IMAGE\n")
+        fails(self.build(check=False), "is not a firmware image the board boots: no image header (bad magic)")
+        (self.app / "src/bad_image.c").unlink()
 
         fails(mos(["build", "--arch", "sim"], cwd=self.app, env_root=self.tmp / "nowhere"),
               "no firmware build project at", "MOS_ROOT")
