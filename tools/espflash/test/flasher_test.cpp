@@ -117,7 +117,7 @@ TEST(EspFlasher, FlashesEveryPartThenReflashWritesNothing) {
   EXPECT_EQ(rig.line.bauds, (std::vector<uint32_t>{921600}));
   const std::vector<std::string> order = {"Connecting to ESP8266 ROM, attempt 1 of 10...",
                                           "Running flasher @ 921600...", "Flash size: 4194304", "Deduping...",
-                                          "Writing..."};
+                                          "  21 of 23 sectors differ", "Writing..."};
   for (size_t i = 0; i < order.size(); ++i) EXPECT_EQ(rig.transcript[i], order[i]);
   EXPECT_TRUE(rig.said("Wrote " + std::to_string(st.bytes_written) + " bytes in "));
   EXPECT_EQ(rig.transcript[rig.transcript.size() - 3], "Verifying...");
