@@ -28,6 +28,10 @@
 
 #include "cli.h"
 #include "device_session.h"
+#if __has_include("sim_boards.h")
+#include "sim_boards.h"  // running virtual boards are serial ports too
+#define MOS_CLI_HAVE_SIM 1
+#endif
 #include "mos/rpcclient/relaxed_json.h"
 
 namespace mos::cli {

@@ -67,7 +67,7 @@ def main():
         lines = out.splitlines()
         expect = ["Loaded c_mqtt/sim version 1.0.0 (20261201-201142/e2e)", "Opening %s @ 115200..." % chip.pty,
                   "Connecting to ESP8266 ROM, attempt 1 of 10...", "Running flasher @ 921600...",
-                  "Flash size: 4194304", "Deduping...", "Writing..."]
+                  "Flash size: 4194304", "Deduping...", "  19 of 20 sectors differ", "Writing..."]
         assert lines[:len(expect)] == expect, lines
         assert lines[len(expect)].startswith("Wrote 74096 bytes in "), lines
         assert lines[-3:] == ["Verifying...", "Booting firmware...", "All done!"], lines

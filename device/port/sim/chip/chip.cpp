@@ -110,9 +110,10 @@ void Chip::chip_log(const char* fmt, ...) {
   int n = std::vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  char line[320];
-  size_t len = format_log_line(wall_ms(), LogLevel::kInfo, msg, line, sizeof(line));
-  console_line(line, static_cast<uint32_t>(len));
+  // What the board sees happen (GPIO edges, power): on UART0 and in
+  // console.log, like its other log lines, so a person on the console sees
+  // the LED change.
+  log_sink(LogLevel::kInfo, std::string_view(msg, static_cast<size_t>(n) < sizeof(msg) ? static_cast<size_t>(n) : sizeof(msg) - 1), this);
 }
 
 // The chip's own records (the Wi-Fi station's progress, as the ESP8266 SDK

@@ -50,7 +50,7 @@ class Chip {
   void console_line(const char* text, uint32_t len);  // console.log only
   // A ROM message: UART0 and console.log, no timestamp (the ROM has no clock).
   void rom_print(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-  // A timestamped line of the chip's own (GPIO edges) in console.log.
+  // A timestamped line of the chip's own (GPIO edges), on UART0 and in console.log.
   void chip_log(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
   uint64_t millis() const { return clock_.now_ms(); }
