@@ -67,8 +67,9 @@ say "3. Start the local AWS IoT Core (API, CA, Mosquitto with the policy plugin)
 mos cloud up --data-dir "$CLOUD_DIR"
 API=http://127.0.0.1:4567
 export AWS_ACCESS_KEY_ID=AKIDMOSLOCAL AWS_SECRET_ACCESS_KEY=mos-local-secret AWS_DEFAULT_REGION=us-east-1
-export AWS_ENDPOINT_URL_IOT=$API AWS_ENDPOINT_URL_IOT_DATA_PLANE=$API
-AWS=/usr/bin/aws   # the AWS CLI v2 (Debian's awscli)
+export AWS_ENDPOINT_URL_IOT=$API   # mos aws-iot-setup reads it, as newer AWS CLIs do
+# The AWS CLI v2 (Debian's awscli, 2.9) predates AWS_ENDPOINT_URL_*: give it the URL.
+AWS=(/usr/bin/aws --endpoint-url "$API")
 step_time
 
 say "4. A blank virtual NodeMCU board (a Wi-Fi network DemoAP is in range)"
@@ -107,13 +108,13 @@ step_time
 
 say "10. A test client: its own certificate, subscribed to /response"
 CLIENT_DIR=$WORK/client; mkdir -p "$CLIENT_DIR"
-printf '  $ aws iot create-keys-and-certificate --set-as-active ...\n'
-CERT_ARN=$("$AWS" iot create-keys-and-certificate --set-as-active \
+printf '  $ aws --endpoint-url %s iot create-keys-and-certificate --set-as-active ...\n' "$API"
+CERT_ARN=$("${AWS[@]}" iot create-keys-and-certificate --set-as-active \
   --certificate-pem-outfile "$CLIENT_DIR/client.crt" --private-key-outfile "$CLIENT_DIR/client.key" \
   --query certificateArn --output text)
-printf '  $ aws iot attach-policy --policy-name mos-default --target %s\n' "$CERT_ARN"
-"$AWS" iot attach-policy --policy-name mos-default --target "$CERT_ARN"
-MQTT_HOST=$("$AWS" iot describe-endpoint --endpoint-type iot:Data-ATS --query endpointAddress --output text)
+printf '  $ aws --endpoint-url %s iot attach-policy --policy-name mos-default --target %s\n' "$API" "$CERT_ARN"
+"${AWS[@]}" iot attach-policy --policy-name mos-default --target "$CERT_ARN"
+MQTT_HOST=$("${AWS[@]}" iot describe-endpoint --endpoint-type iot:Data-ATS --query endpointAddress --output text)
 HOST=${MQTT_HOST%%:*}; PORT=8883; [ "$HOST" != "$MQTT_HOST" ] && PORT=${MQTT_HOST##*:}
 CLIENT=(-h "$HOST" -p "$PORT" --cafile "$CLOUD_DIR/ca.pem" --cert "$CLIENT_DIR/client.crt" --key "$CLIENT_DIR/client.key")
 mosquitto_sub "${CLIENT[@]}" -i demo-watcher -t /response -v > "$WORK/responses.txt" 2>&1 &
@@ -124,8 +125,8 @@ step_time
 publish() {  # state
   local msg
   msg=$(printf '{\n    gpio: {\n        pin: 2,\n        state: %s\n    }\n}' "$1")
-  printf '  $ aws iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload '"'"'%s'"'"'\n' "$msg"
-  "$AWS" iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload "$msg"
+  printf '  $ aws --endpoint-url %s iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload '"'"'%s'"'"'\n' "$API" "$msg"
+  "${AWS[@]}" iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload "$msg"
 }
 wait_response() {  # state
   for _ in $(seq 100); do grep -q "\"state\":$1" "$WORK/responses.txt" && break; sleep 0.1; done

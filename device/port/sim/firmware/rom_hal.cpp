@@ -95,7 +95,8 @@ void RomTransport::close() {
 bool RomTransport::connected() const { return handle_ >= 0 && rom_.tcp_connected(handle_) == 1; }
 
 const char* RomTransport::last_error() const {
-  return handle_ >= 0 ? rom_.tcp_error(handle_) : "no socket";
+  // No socket yet: nothing has failed.
+  return handle_ >= 0 ? rom_.tcp_error(handle_) : "";
 }
 
 }  // namespace mos::sim::fw
