@@ -88,8 +88,10 @@ void App::handle_gpio(int pin, int state) {
     reply_error("gpio state must be 0 or 1");
     return;
   }
-  mos::Status s = gpio_.set_mode(pin, mos::GpioMode::kOutput);
-  if (s == mos::Status::kOk) s = gpio_.write(pin, state != 0);
+  // Level first, then direction: a pin that becomes an output drives the
+  // latched level at once, so the LED never blinks on when told to stay off.
+  mos::Status s = gpio_.write(pin, state != 0);
+  if (s == mos::Status::kOk) s = gpio_.set_mode(pin, mos::GpioMode::kOutput);
   if (s != mos::Status::kOk) {
     MOS_LOGW("c_mqtt: gpio %d: %s", pin, mos::to_string(s));
     reply_error("no such gpio pin");
