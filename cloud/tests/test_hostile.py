@@ -138,8 +138,8 @@ class Attack:
         for t in self._threads:
             t.join(timeout=10)
 
-    def read_reply(self, s: socket.socket) -> bytes:
-        s.settimeout(5)
+    def read_reply(self, s: socket.socket, timeout: float = 5) -> bytes:
+        s.settimeout(timeout)
         data = b""
         try:
             while b"\r\n\r\n" not in data and len(data) < 65536:
@@ -254,12 +254,15 @@ CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/
 
 
 class OversizedBodies(Attack):
-    """1 MiB bodies (Content-Length) of every content type, and a 1 MiB
-    chunked one, unsigned: the front must refuse them before reading them."""
+    """Requests announcing a 600 KB body (over the 128 KiB limit, under the
+    1 MiB that some servers read before checking) of every content type, and
+    a chunked one announcing a 600 KB chunk; each sends only the first KiB
+    and waits: the front must answer 413 from the header alone."""
     name = "oversized bodies"
+    SIZE = 600_000
 
     def run(self, k):
-        body = b"{" + b" " * (1024 * 1024) + b"}"
+        first = b"{" + b" " * 1023
         for ct in CONTENT_TYPES + ["chunked"]:
             if self.stop_event.is_set():
                 return
@@ -267,14 +270,14 @@ class OversizedBodies(Attack):
             try:
                 head = b"POST /things/big HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 if ct == "chunked":
-                    s.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n" +
-                              b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+                    s.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % self.SIZE + first)
                 else:
                     if ct:
                         head += b"Content-Type: " + ct.encode() + b"\r\n"
-                    s.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                self.sent += len(body)
-                self.read_reply(s)
+                    s.sendall(head + b"Content-Length: %d\r\n\r\n" % self.SIZE + first)
+                self.sent += len(first)
+                if not self.read_reply(s, timeout=3):
+                    self.replies.append(b"(no reply within 3 s to " + (ct or "no type").encode() + b")")
             finally:
                 s.close()
 
