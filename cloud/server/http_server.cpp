@@ -7,7 +7,9 @@
 //     -> [100 Continue] -> read body (whole-request deadline, body cap)
 //     -> handler on a worker -> write reply (write deadline) -> wait ...
 //
-// A request that breaks a limit gets an AWS-shaped error reply (the same
+// A request that misses a deadline is closed (beast::tcp_stream closes the
+// socket when its timer fires). One that breaks a size limit or is malformed
+// gets an AWS-shaped error reply (the same
 // x-amzn-ErrorType + {"message"} shape the API uses), "Connection: close", and
 // a lingering close: the server half-closes and discards what the client is
 // still sending for a bounded time, so the client reads the reply instead of
@@ -109,10 +111,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // Beast checks Content-Length against the body limit as soon as it
     // parses that field.
     if (ec == http::error::body_limit) return too_large("more than " + std::to_string(sh_.limits.max_body) + " bytes");
-    if (ec == beast::error::timeout)
-      return fail(408, "RequestTimeoutException",
-                  "The request header did not arrive within " +
-                      std::to_string(sh_.limits.header_timeout.count()) + " ms.");
+    // beast::tcp_stream has already closed the socket on a timeout, so there
+    // is no 408 to send: the connection just ends.
+    if (ec == beast::error::timeout) return timed_out("header");
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
         ec == net::error::operation_aborted)
       return close_now();
@@ -146,16 +147,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read_body() {
     http::async_read(stream_, buf_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec == http::error::body_limit) return self->too_large("more than " + std::to_string(self->sh_.limits.max_body) + " bytes");
-      if (ec == beast::error::timeout)
-        return self->fail(408, "RequestTimeoutException",
-                          "The request did not arrive within " +
-                              std::to_string(self->sh_.limits.request_timeout.count()) + " ms.");
+      if (ec == beast::error::timeout) return self->timed_out("request");
       if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
           ec == net::error::operation_aborted)
         return self->close_now();
       if (ec) return self->fail(400, "InvalidRequestException", "Malformed HTTP request body: " + ec.message() + ".");
       self->dispatch();
     });
+  }
+
+  void timed_out(const char* what) {
+    if (sh_.log) sh_.log(std::string("HTTP: closed a connection whose ") + what + " missed its deadline");
+    close_now();
   }
 
   void too_large(const std::string& size) {

@@ -208,6 +208,9 @@ class ChunkedFlood(Attack):
                 s.sendall(chunk)
                 n += 0x10000
                 self.sent += 0x10000
+                if select.select([s], [], [], 0)[0]:  # the server answered early
+                    self.read_reply(s)
+                    return
             s.sendall(b"0\r\n\r\n")
             self.read_reply(s)
         finally:
