@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <iterator>
+#include <list>
 #include <optional>
 
 namespace mos::cloud {
@@ -47,12 +48,23 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // What every Session shares: limits, the handler and its pool.
+// A connection waiting for the first byte of a request; the oldest one is
+// closed to make room when max_connections is reached, so idle connections
+// cannot lock out new clients.
+struct Idle {
+  virtual ~Idle() = default;
+  virtual void evict() = 0;
+};
+
 struct Shared {
   HttpLimits limits;
   HttpHandler handler;
   HttpLog log;
   net::thread_pool& workers;
   std::atomic<size_t> connections{0};
+  // Oldest first. Touched only on the reactor thread (accept and session
+  // handlers all run there).
+  std::list<std::weak_ptr<Idle>> idle;
 };
 
 Response reject(int status, const std::string& type, const std::string& message) {
@@ -60,13 +72,20 @@ Response reject(int status, const std::string& type, const std::string& message)
 }
 
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Idle, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, Shared& sh)
       : stream_(std::move(stream)), buf_(kBufferMax), sh_(sh) {
     ++sh_.connections;
   }
-  ~Session() { --sh_.connections; }
+  ~Session() override {
+    leave_idle();
+    --sh_.connections;
+  }
+  void evict() override {
+    leave_idle();
+    close_now();
+  }
 
   void start() {
     // TLS: an async_handshake goes here, then wait_for_request().
@@ -86,11 +105,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void wait_for_request() {
     if (buf_.size() > 0) return read_header();
     timer_layer().expires_after(sh_.limits.idle_timeout);
+    idle_pos_ = sh_.idle.insert(sh_.idle.end(), std::weak_ptr<Idle>(this->shared_from_this()));
+    in_idle_ = true;
     stream_.async_read_some(buf_.prepare(1024), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      self->leave_idle();
       if (ec) return self->close_now();
       self->buf_.commit(n);
       self->read_header();
     });
+  }
+
+  void leave_idle() {
+    if (in_idle_) sh_.idle.erase(idle_pos_);
+    in_idle_ = false;
   }
 
   void read_header() {
@@ -255,6 +282,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = true;
   bool close_after_ = false;
   size_t drained_ = 0;
+  std::list<std::weak_ptr<Idle>>::iterator idle_pos_;
+  bool in_idle_ = false;
 };
 
 }  // namespace
@@ -271,7 +300,7 @@ struct HttpServer::Impl {
 
   Impl(HttpLimits limits, HttpHandler handler, HttpLog log)
       : workers(limits.workers ? limits.workers : 1),
-        shared{std::move(limits), std::move(handler), std::move(log), workers, {}} {}
+        shared{std::move(limits), std::move(handler), std::move(log), workers, {}, {}} {}
   ~Impl() {
     workers.join();
   }
@@ -285,7 +314,19 @@ struct HttpServer::Impl {
         retry.async_wait([this](beast::error_code) { accept(); });
         return;
       }
-      if (shared.connections.load() >= shared.limits.max_connections) {
+      // Full: make room by closing the longest-idle connection, if any
+      // (it is counted until its handler has run, so the count may briefly
+      // exceed the cap); otherwise refuse the new one.
+      bool room = shared.connections.load() < shared.limits.max_connections;
+      while (!room && !shared.idle.empty()) {
+        if (auto oldest = shared.idle.front().lock()) {
+          oldest->evict();  // removes itself from the list
+          room = true;
+        } else {
+          shared.idle.pop_front();
+        }
+      }
+      if (!room) {
         beast::error_code ignore;
         sock.close(ignore);
       } else {

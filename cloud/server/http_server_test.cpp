@@ -201,6 +201,24 @@ TEST_F(HttpServerTest, ASlowHandlerDoesNotBlockOtherConnections) {
   ::close(slow);
 }
 
+TEST_F(HttpServerTest, AtTheConnectionCapTheLongestIdleConnectionMakesRoom) {
+  HttpLimits l = small();
+  l.max_connections = 4;
+  l.idle_timeout = 10'000ms;
+  start(l);
+  int idle[4];
+  for (int& fd : idle) fd = connect_();
+  std::this_thread::sleep_for(100ms);
+  std::string r = roundtrip("GET /new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(r.find("GET /new 0"), std::string::npos) << r;
+  // The first idle connection was closed for it.
+  char c;
+  pollfd p{idle[0], POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 1000), 1);
+  EXPECT_EQ(::recv(idle[0], &c, 1, 0), 0);
+  for (int fd : idle) ::close(fd);
+}
+
 TEST_F(HttpServerTest, GarbageGets400AndTheServerGoesOn) {
   start();
   EXPECT_NE(roundtrip("\x01\x02 nonsense\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
