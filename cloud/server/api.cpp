@@ -113,6 +113,12 @@ Response Api::handle(const sigv4::Request& req, int64_t now) {
   try {
     Services svc{s_, reg_, ca_, publish_};
     if (const Route* r = match_route(table(), c.method, c.seg)) return r->handler(svc, c);
+    // As before the table: under /things/{thingName} and /policies/{policyName}
+    // a malformed name is reported (400) ahead of an unknown operation (404).
+    if (c.seg.size() >= 2 && c.seg[0] == "things" && !valid_thing_name(c.seg[1]))
+      return invalid(validation(c.seg[1], "thingName", "Member must have length 1..128 and match [a-zA-Z0-9:_-]+"));
+    if (c.seg.size() >= 2 && c.seg[0] == "policies" && !valid_policy_name(c.seg[1]))
+      return invalid(validation(c.seg[1], "policyName", "Member must have length 1..128 and match [\\w+=,.@-]+"));
     return error(404, "UnknownOperationException",
                  "No AWS IoT operation matches " + c.method + " " + (c.seg.empty() ? std::string("/") : "/" + c.seg[0]) +
                      "...; mos-cloud does not implement this operation.");
