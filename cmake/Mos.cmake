@@ -14,6 +14,34 @@ function(mos_core_library name)
   target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   mos_warnings(${name})
+  set_property(GLOBAL APPEND PROPERTY MOS_CORE_LIBRARIES ${name})
+endfunction()
+
+# Cross builds (the `arm` preset): fail the build when any device-core library
+# refers to malloc/free/new/delete/__cxa_allocate_exception (see
+# cmake/check-no-heap.sh). Call once, after every mos_core_library exists.
+function(mos_no_heap_check)
+  if(NOT CMAKE_CROSSCOMPILING)
+    return()
+  endif()
+  get_property(libs GLOBAL PROPERTY MOS_CORE_LIBRARIES)
+  string(REGEX REPLACE "objdump$" "c++filt" cxxfilt "${CMAKE_OBJDUMP}")
+  if(NOT EXISTS "${cxxfilt}")
+    find_program(cxxfilt c++filt REQUIRED)
+  endif()
+  set(archives "")
+  foreach(lib IN LISTS libs)
+    list(APPEND archives $<TARGET_FILE:${lib}>)
+  endforeach()
+  set(stamp ${CMAKE_BINARY_DIR}/no-heap.ok)
+  add_custom_command(OUTPUT ${stamp}
+    COMMAND bash ${PROJECT_SOURCE_DIR}/cmake/check-no-heap.sh ${CMAKE_OBJDUMP} ${cxxfilt}
+            --cxx ${CMAKE_CXX_COMPILER} "${CMAKE_CXX_FLAGS}" ${CMAKE_BINARY_DIR} ${archives}
+    COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
+    DEPENDS ${libs} ${PROJECT_SOURCE_DIR}/cmake/check-no-heap.sh
+    COMMENT "Checking the device core for heap use"
+    VERBATIM)
+  add_custom_target(mos_no_heap_check ALL DEPENDS ${stamp})
 endfunction()
 
 # A GoogleTest suite registered with CTest.

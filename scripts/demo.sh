@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The seed's tutorial, end to end and non-interactive: a virtual NodeMCU board
-# running the c_mqtt firmware joins Wi-Fi, connects to an MQTT broker over TLS
-# 1.2 with its own client certificate, and obeys the seed's message
+# The seed's tutorial ("AWS IoT on Mongoose OS"), end to end and offline, with
+# the seed's commands against the local AWS IoT (mos cloud):
+#
+#   mos build --arch sim     mos flash     mos wifi SSID PASS
+#   mos aws-iot-setup --aws-region us-east-1 --aws-iot-policy mos-default
+#   mos console
+#
+# then the seed's message, exactly as a person types it into a test client,
 #
 #     {
 #         gpio: {
@@ -10,120 +15,120 @@
 #         }
 #     }
 #
-# typed exactly like that into an MQTT client: the blue LED on GPIO2 (active
-# low) turns on; `state: 1` turns it off. Everything it starts (broker, board,
-# subscriber) is stopped at the end, also on failure or Ctrl-C.
-# Usage: scripts/demo.sh        (env: MOS_DEMO_KEEP=1 keeps the work directory)
+# published to /request turns the blue LED on GPIO2 (active low) on; state 1
+# turns it off. The board is a blank virtual NodeMCU at first: its ROM waits
+# for `mos flash`.
+# Usage: scripts/demo.sh [--stop]   (--stop: stop the cloud and the board at
+#        the end; otherwise they keep running and the demo says how to play)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+STOP=0
+[ "${1:-}" = "--stop" ] && STOP=1
 
 say()  { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-run()  { printf '  $ %s\n' "$*"; "$@"; }
 note() { printf '    %s\n' "$*"; }
+T0=$SECONDS
+STEP_T=$SECONDS
+step_time() { note "($(( SECONDS - STEP_T )) s)"; STEP_T=$SECONDS; }
 
-WORK=$(mktemp -d /tmp/mos-demo.XXXXXX)
-export MOS_SIM_DIR="$WORK/sim"   # this demo's boards live here, apart from yours
+WORK=${MOS_DEMO_DIR:-$ROOT/.mos/demo}
+mkdir -p "$WORK"
+export MOS_SIM_DIR="$WORK/sim"
 BOARD=demo
+CLOUD_DIR=$WORK/cloud
 PIDS=()
-cleanup() {
+finish() {
   set +e
-  say "Cleaning up"
-  [ -x "${MOS:-}" ] && "$MOS" sim stop "$BOARD" >/dev/null 2>&1
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  if [ "${MOS_DEMO_KEEP:-0}" = 1 ]; then note "kept $WORK"; else rm -rf "$WORK"; fi
+  if [ "$STOP" = 1 ] || [ "${DEMO_OK:-0}" != 1 ]; then
+    say "Stopping the board and the local cloud"
+    [ -x "${MOS:-}" ] && "$MOS" sim stop "$BOARD" >/dev/null 2>&1
+    [ -x "${MOS:-}" ] && "$MOS" cloud down --data-dir "$CLOUD_DIR" >/dev/null 2>&1
+  fi
 }
-trap cleanup EXIT
+trap finish EXIT
 trap 'exit 130' INT TERM
 
 say "1. Setup: Debian packages (installs only what is missing)"
-run scripts/setup.sh
+scripts/setup.sh
+step_time
 
-say "2. Build the mos CLI and the virtual board with the c_mqtt firmware"
+say "2. Build mos, the virtual board and the local cloud"
 cmake --preset default >/dev/null
-run cmake --build --preset default --target mos mos_sim_firmware_c_mqtt
+cmake --build --preset default --target mos mos_sim_chip mos-cloud mos_policy_plugin | tail -1
 MOS=$ROOT/build/default/tools/mos/mos
-# Shows each mos command as a person would type it, its output indented.
-mos() { printf '  $ mos %s\n' "$*"; "$MOS" "$@" 2>&1 | sed 's/^/    /'; }
+# Shows each command as a person types it, its output indented.
+mos() { printf '  $ mos %s\n' "$*"; "$MOS" "$@" 2>&1 | sed 's/^/    /'; return "${PIPESTATUS[0]}"; }
+step_time
 
-say "3. Certificates (openssl): a CA, the broker's certificate, the device's certificate"
-PKI=$WORK/pki; mkdir -p "$PKI"
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-key "$PKI/ca.key"
-openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=mos demo CA" -days 7 \
-  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out "$PKI/ca.pem"
-leaf() {  # name CN SAN
-  key "$PKI/$1.key"
-  openssl req -new -key "$PKI/$1.key" -subj "/CN=$2" -out "$PKI/$1.csr"
-  printf 'basicConstraints=CA:FALSE\n%s' "${3:+subjectAltName=$3}" > "$PKI/$1.ext"
-  openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
-    -days 7 -sha256 -extfile "$PKI/$1.ext" -out "$PKI/$1.crt" 2>/dev/null
-}
-leaf broker localhost "DNS:localhost"
-leaf device demo-device ""
-leaf client demo-client ""
-note "CA $PKI/ca.pem, broker and device certificates: ECDSA P-256"
+say "3. Start the local AWS IoT Core (API, CA, Mosquitto with the policy plugin)"
+"$MOS" cloud down --data-dir "$CLOUD_DIR" >/dev/null 2>&1 || true
+mos cloud up --data-dir "$CLOUD_DIR"
+API=http://127.0.0.1:4567
+export AWS_ACCESS_KEY_ID=AKIDMOSLOCAL AWS_SECRET_ACCESS_KEY=mos-local-secret AWS_DEFAULT_REGION=us-east-1
+export AWS_ENDPOINT_URL_IOT=$API AWS_ENDPOINT_URL_IOT_DATA_PLANE=$API
+AWS=/usr/bin/aws   # the AWS CLI v2 (Debian's awscli)
+step_time
 
-say "4. Start Mosquitto on 127.0.0.1 with a TLS listener that requires client certificates"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$WORK/mosquitto.conf" <<CONF
-per_listener_settings false
-allow_anonymous true
-persistence false
-user root
-log_dest file $WORK/mosquitto.log
-connection_messages true
-listener $PORT 127.0.0.1
-cafile $PKI/ca.pem
-certfile $PKI/broker.crt
-keyfile $PKI/broker.key
-tls_version tlsv1.2
-require_certificate true
-use_identity_as_username true
-CONF
-/usr/sbin/mosquitto -c "$WORK/mosquitto.conf" >/dev/null 2>&1 &
-PIDS+=($!)
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
-note "broker: localhost:$PORT (mutual TLS)"
+say "4. A blank virtual NodeMCU board (a Wi-Fi network DemoAP is in range)"
+"$MOS" sim stop "$BOARD" >/dev/null 2>&1 || true
+rm -f "$MOS_SIM_DIR/$BOARD/flash.bin"
+mos sim start --name "$BOARD" --ap "DemoAP:demo-pass-123"
+export MOS_PORT=$("$MOS" sim list | awk -v b="$BOARD" '$1 == b {print $4}')
+note "its serial port: $MOS_PORT (mos talks to it; so could picocom)"
+sleep 0.5
+note "its console says:"
+tail -3 "$MOS_SIM_DIR/$BOARD/console.log" | sed 's/^/      /'
+step_time
 
-say "5. Start a virtual NodeMCU board (a Wi-Fi access point 'DemoAP' is in range)"
-out=$(mos sim start --name "$BOARD" --ap "DemoAP:demo-pass-123")
-echo "$out"
-PTY=$(echo "$out" | grep -o '/dev/pts/[0-9]*' | head -1)
-[ -n "$PTY" ] || { echo "no pseudo-terminal in the output of mos sim start" >&2; exit 1; }
-export MOS_PORT=$PTY
-note "its serial port is $PTY: mos talks RPC over it (and so could picocom)"
+say "5. mos build: the c_mqtt app (a copy in $WORK/c_mqtt)"
+rm -rf "$WORK/c_mqtt"; cp -r apps/c_mqtt "$WORK/c_mqtt"; rm -rf "$WORK/c_mqtt/test"
+cd "$WORK/c_mqtt"
+mos build --arch sim
+step_time
+
+say "6. mos flash: over the serial port, through the board's ROM loader"
+mos flash
+step_time
+
+say "7. mos wifi"
+mos wifi DemoAP demo-pass-123
+step_time
+
+say "8. mos aws-iot-setup: a certificate from the (local) AWS IoT, policy, thing, upload, config"
 for _ in $(seq 50); do "$MOS" --timeout 1 call RPC.Ping >/dev/null 2>&1 && break; sleep 0.2; done
-mos call Sys.GetInfo
+mos aws-iot-setup --aws-region us-east-1 --aws-iot-policy mos-default
+step_time
 
-say "6. Provision over the serial port: certificates into the board's flash, then the config"
-mos put "$PKI/ca.pem" ca.pem
-mos put "$PKI/device.crt" device.crt
-mos put "$PKI/device.key" device.key
-mos config-set wifi.sta.enable=true wifi.sta.ssid=DemoAP wifi.sta.pass=demo-pass-123 \
-  mqtt.enable=true mqtt.server=localhost:$PORT \
-  mqtt.ssl_ca_cert=ca.pem mqtt.ssl_cert=device.crt mqtt.ssl_key=device.key
-note "Config.Save rebooted the board; it now joins Wi-Fi and connects with mutual TLS"
-
-say "7. The board's console (serial log) until MQTT is connected"
+say "9. mos console, until the board is connected and subscribed"
 mos --timeout 30 console --until "subscribed to /request"
+step_time
 
-say "8. Watch /response with mosquitto_sub (a test client with its own certificate)"
-CLIENT=(-h localhost -p "$PORT" --cafile "$PKI/ca.pem" --cert "$PKI/client.crt" --key "$PKI/client.key")
-mosquitto_sub "${CLIENT[@]}" -i demo-sub -t /response -v > "$WORK/responses.txt" &
+say "10. A test client: its own certificate, subscribed to /response"
+CLIENT_DIR=$WORK/client; mkdir -p "$CLIENT_DIR"
+printf '  $ aws iot create-keys-and-certificate --set-as-active ...\n'
+CERT_ARN=$("$AWS" iot create-keys-and-certificate --set-as-active \
+  --certificate-pem-outfile "$CLIENT_DIR/client.crt" --private-key-outfile "$CLIENT_DIR/client.key" \
+  --query certificateArn --output text)
+printf '  $ aws iot attach-policy --policy-name mos-default --target %s\n' "$CERT_ARN"
+"$AWS" iot attach-policy --policy-name mos-default --target "$CERT_ARN"
+MQTT_HOST=$("$AWS" iot describe-endpoint --endpoint-type iot:Data-ATS --query endpointAddress --output text)
+HOST=${MQTT_HOST%%:*}; PORT=8883; [ "$HOST" != "$MQTT_HOST" ] && PORT=${MQTT_HOST##*:}
+CLIENT=(-h "$HOST" -p "$PORT" --cafile "$CLOUD_DIR/ca.pem" --cert "$CLIENT_DIR/client.crt" --key "$CLIENT_DIR/client.key")
+mosquitto_sub "${CLIENT[@]}" -i demo-watcher -t /response -v > "$WORK/responses.txt" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 50); do grep -q "SUBSCRIBE from demo-sub" "$WORK/mosquitto.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+step_time
 
 publish() {  # state
   local msg
   msg=$(printf '{\n    gpio: {\n        pin: 2,\n        state: %s\n    }\n}' "$1")
-  printf '  $ mosquitto_pub -t /request -m '"'"'%s'"'"'\n' "$msg"
-  mosquitto_pub "${CLIENT[@]}" -i demo-pub -t /request -m "$msg"
+  printf '  $ aws iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload '"'"'%s'"'"'\n' "$msg"
+  "$AWS" iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload "$msg"
 }
 wait_response() {  # state
-  for _ in $(seq 100); do
-    grep -q "\"state\":$1" "$WORK/responses.txt" && break; sleep 0.1
-  done
+  for _ in $(seq 100); do grep -q "\"state\":$1" "$WORK/responses.txt" && break; sleep 0.1; done
   if ! grep -q "\"state\":$1" "$WORK/responses.txt"; then
     echo "no reply with state $1 on /response within 10 s; the board's log: $MOS_SIM_DIR/$BOARD/console.log" >&2
     tail -20 "$MOS_SIM_DIR/$BOARD/console.log" >&2
@@ -132,14 +137,31 @@ wait_response() {  # state
   grep "\"state\":$1" "$WORK/responses.txt" | tail -1 | sed 's/^/    received: /'
 }
 
-say "9. Publish the seed's message exactly as typed: state 0 -> LED ON"
+say "11. Publish the seed's message exactly as typed: state 0 -> the LED turns ON"
 publish 0
 wait_response 0
 mos sim gpio "$BOARD" 2
+step_time
 
-say "10. state 1 -> LED OFF"
+say "12. state 1 -> the LED turns OFF"
 publish 1
 wait_response 1
 mos sim gpio "$BOARD" 2
+step_time
 
-say "Done: the board obeyed the seed's message over mutual-TLS MQTT."
+DEMO_OK=1
+say "Done in $(( SECONDS - T0 )) s: a blank board, flashed, on Wi-Fi, provisioned with AWS IoT, obeyed the seed's message."
+if [ "$STOP" = 0 ]; then
+  cat <<TXT
+
+Still running (stop both with: scripts/demo.sh --stop, or the two commands below):
+  the local cloud   $MOS cloud status --data-dir $CLOUD_DIR
+                    $MOS cloud down --data-dir $CLOUD_DIR
+  the board         MOS_SIM_DIR=$MOS_SIM_DIR $MOS sim stop $BOARD
+Play with it:
+  export AWS_ACCESS_KEY_ID=AKIDMOSLOCAL AWS_SECRET_ACCESS_KEY=mos-local-secret AWS_DEFAULT_REGION=us-east-1
+  /usr/bin/aws --endpoint-url $API iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload '{gpio: {pin: 2, state: 0}}'
+  MOS_SIM_DIR=$MOS_SIM_DIR $MOS sim gpio $BOARD 2
+  MOS_SIM_DIR=$MOS_SIM_DIR $MOS --port $MOS_PORT console
+TXT
+fi

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of a MOS_FUZZ build for a short time each,
 # starting from its seed corpus in the repo, and prints executions per target.
-# Usage: scripts/fuzz.sh [build-dir] [seconds-per-target]
+# Usage: scripts/fuzz.sh [build-dir] [seconds-per-target] [target...]
+# With target names, runs only those (e.g. after building just them).
 set -euo pipefail
 build=${1:-build/asan}
 seconds=${2:-30}
+shift $(( $# < 2 ? $# : 2 ))
+only=" $* "
 list="$build/fuzzers.txt"
 [ -s "$list" ] || { echo "fuzz: no fuzz targets listed in $list (configure the asan preset first)"; exit 1; }
 
@@ -14,6 +17,7 @@ failed=0
 printf '%-28s %12s %10s %s\n' target executions exec/s result
 while IFS='=' read -r target seeds; do
   [ -n "$target" ] || continue
+  [ "$only" = "  " ] || [[ "$only" == *" $target "* ]] || continue
   exe=$(find "$build" -type f -name "$target" -perm -u+x | head -n1)
   [ -n "$exe" ] || { echo "fuzz: $target was not built"; failed=1; continue; }
   corpus="$work/$target"

@@ -177,6 +177,9 @@ std::unique_ptr<Authority> Authority::open_or_create(const std::string& dir, std
     return nullptr;
   }
   if (have_cert) {
+    // The CA key is the root of trust: owner-only (0600), also when an older
+    // version left it readable by others (as OpenSSH insists for its keys).
+    ::chmod(key_path.c_str(), 0600);
     Ptr<BIO> cb(BIO_new_mem_buf(cert_text.data(), static_cast<int>(cert_text.size())));
     Ptr<BIO> kb(BIO_new_mem_buf(key_text.data(), static_cast<int>(key_text.size())));
     a->impl_->cert.reset(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));

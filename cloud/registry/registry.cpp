@@ -1,7 +1,13 @@
 #include "mos/registry/registry.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <unordered_map>
 #include <utility>
 
 #include "schema_sql.h"  // generated from schema.sql: const char* kSchemaSql
@@ -9,14 +15,15 @@
 namespace mos::registry {
 namespace {
 
-// A prepared statement with positional binds; finalised on scope exit.
+// A prepared statement with positional binds; finalised on scope exit. A
+// failure is recorded in the connection's error slot at once (the next call
+// on this thread would overwrite sqlite3_errmsg).
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) == SQLITE_OK; }
+  Stmt(Registry::Conn& c, const char* sql);
   ~Stmt() { sqlite3_finalize(st_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return ok_; }
   Stmt& bind(const std::string& v) {
     sqlite3_bind_text(st_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -29,8 +36,8 @@ class Stmt {
     sqlite3_bind_null(st_, ++n_);
     return *this;
   }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return ok_ ? sqlite3_step(st_) : SQLITE_ERROR; }
+  // SQLITE_ROW, SQLITE_DONE or an error code (recorded).
+  int step();
   bool run() {
     int rc = step();
     return rc == SQLITE_DONE || rc == SQLITE_ROW;
@@ -44,29 +51,85 @@ class Stmt {
   int64_t integer(int col) { return sqlite3_column_int64(st_, col); }
 
  private:
+  Registry::Conn& c_;
   sqlite3_stmt* st_ = nullptr;
   bool ok_ = false;
   int n_ = 0;
 };
 
-// BEGIN IMMEDIATE .. COMMIT, rolled back unless commit() is called: the
-// plugin reading concurrently sees either the old or the new state.
+}  // namespace
+
+struct Registry::Conn {
+  sqlite3* db = nullptr;
+  std::string error;  // this thread's last failure
+  ~Conn() { sqlite3_close(db); }
+  void fail() { error = sqlite3_errmsg(db); }
+  bool exec(const char* sql) {
+    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK) return true;
+    fail();
+    return false;
+  }
+};
+
+namespace {
+
+Stmt::Stmt(Registry::Conn& c, const char* sql) : c_(c) {
+  ok_ = sqlite3_prepare_v2(c.db, sql, -1, &st_, nullptr) == SQLITE_OK;
+  if (!ok_) c_.fail();
+}
+
+int Stmt::step() {
+  if (!ok_) return SQLITE_ERROR;
+  int rc = sqlite3_step(st_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) c_.fail();
+  return rc;
+}
+
+// BEGIN IMMEDIATE .. COMMIT, rolled back unless commit() is called. IMMEDIATE
+// takes the write lock before the first read, so a check and the write that
+// depends on it (e.g. "the policy exists" then "attach it") are atomic
+// against every other connection; the busy timeout queues writers.
 class Tx {
  public:
-  explicit Tx(sqlite3* db) : db_(db) { ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK; }
+  explicit Tx(Registry::Conn& c) : c_(c) { ok_ = c_.exec("BEGIN IMMEDIATE"); }
   ~Tx() {
-    if (ok_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (ok_ && !done_) sqlite3_exec(c_.db, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   bool ok() const { return ok_; }
   bool commit() {
     done_ = true;
-    return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    return c_.exec("COMMIT");
   }
 
  private:
-  sqlite3* db_;
+  Registry::Conn& c_;
   bool ok_ = false, done_ = false;
 };
+
+// How long a writer waits for another connection's write lock before failing
+// (kInternal, "database is locked"): generous, writes take milliseconds.
+constexpr int kBusyTimeoutMs = 10000;
+
+sqlite3* open_connection(const std::string& path, std::string& error) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: each connection is used by one thread only (see Registry::conn).
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // WAL lets the plugin (and other threads) read while one writes.
+  const char* pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+  if (sqlite3_exec(db, pragmas, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    error = "cannot initialise " + path + ": " + sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return nullptr;
+  }
+  return db;
+}
 
 Certificate read_cert(Stmt& s) {
   Certificate c;
@@ -100,7 +163,7 @@ Thing read_thing(Stmt& s) {
   return t;
 }
 
-int64_t count(sqlite3* db, const char* sql, const std::string& arg) {
+int64_t count(Registry::Conn& db, const char* sql, const std::string& arg) {
   Stmt s(db, sql);
   s.bind(arg);
   return s.step() == SQLITE_ROW ? s.integer(0) : 0;
@@ -108,48 +171,99 @@ int64_t count(sqlite3* db, const char* sql, const std::string& arg) {
 
 }  // namespace
 
+namespace {
+// The registry holds every certificate and policy: owner-only, like an SSH
+// key. SQLite gives -wal and -shm the mode of the database file; files left
+// group/world readable by an older version are tightened too.
+void make_owner_only(const std::string& path) {
+  if (path.empty() || path[0] == ':') return;  // ":memory:"
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::string p = path + suffix;
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+        (st.st_mode & 0077) != 0)
+      ::chmod(p.c_str(), st.st_mode & 0700);
+  }
+}
+}  // namespace
+
 std::unique_ptr<Registry> Registry::open(const std::string& path, std::string& error,
                                          const std::string& account_id, const std::string& region) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
-  if (rc != SQLITE_OK) {
-    error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    sqlite3_close(db);
-    return nullptr;
-  }
-  std::unique_ptr<Registry> r(new Registry(db));
-  // WAL lets the plugin read while we write; the busy timeout absorbs the
-  // short lock windows of concurrent writers (e.g. a second mos-cloud).
-  sqlite3_busy_timeout(db, 5000);
-  if (!r->exec("PRAGMA journal_mode=WAL") || !r->exec("PRAGMA foreign_keys=ON") ||
-      !r->exec("PRAGMA synchronous=NORMAL") || !r->exec(kSchemaSql)) {
-    error = "cannot initialise " + path + ": " + r->last_error();
+  make_owner_only(path);
+  std::unique_ptr<Registry> r(new Registry(path));
+  Conn* c = r->conn();
+  if (c == nullptr) {
+    error = r->last_error();
     return nullptr;
   }
   {
-    Stmt s(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('account_id', ?), ('region', ?)");
+    // Schema and meta rows in one write transaction: several processes may
+    // open a fresh file at once.
+    Tx tx(*c);
+    if (!tx.ok() || !c->exec(kSchemaSql)) {
+      error = "cannot initialise " + path + ": " + c->error;
+      return nullptr;
+    }
+    Stmt s(*c, "INSERT OR IGNORE INTO meta(key, value) VALUES('account_id', ?), ('region', ?)");
     s.bind(account_id).bind(region);
-    if (!s.run()) {
-      error = "cannot write meta rows: " + r->last_error();
+    if (!s.run() || !tx.commit()) {
+      error = "cannot write meta rows: " + c->error;
       return nullptr;
     }
   }
-  Stmt a(db, "SELECT value FROM meta WHERE key='account_id'");
+  Stmt a(*c, "SELECT value FROM meta WHERE key='account_id'");
   if (a.step() == SQLITE_ROW) r->account_id_ = a.text(0);
-  Stmt g(db, "SELECT value FROM meta WHERE key='region'");
+  Stmt g(*c, "SELECT value FROM meta WHERE key='region'");
   if (g.step() == SQLITE_ROW) r->region_ = g.text(0);
   return r;
 }
 
-Registry::~Registry() { sqlite3_close(db_); }
 
-bool Registry::exec(const char* sql) {
-  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+namespace {
+// Where a thread's error goes when it has no connection (open failed).
+thread_local std::string t_open_error;
+// This thread's connections, by Registry id; closed when the thread exits.
+thread_local std::unordered_map<uint64_t, std::shared_ptr<Registry::Conn>> t_conns;
+std::atomic<uint64_t> g_next_registry_id{1};
+}  // namespace
+
+Registry::Registry(std::string path) : path_(std::move(path)), id_(g_next_registry_id++) {}
+// Other threads' connections to this registry close when those threads exit.
+Registry::~Registry() { t_conns.erase(id_); }
+
+Registry::Conn* Registry::conn() const {
+  auto it = t_conns.find(id_);
+  if (it != t_conns.end()) return it->second.get();
+  std::string error;
+  sqlite3* db = open_connection(path_, error);
+  if (db == nullptr) {
+    t_open_error = error;
+    return nullptr;
+  }
+  auto c = std::make_shared<Conn>();
+  c->db = db;
+  t_conns.emplace(id_, c);
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [](const auto& w) { return w.expired(); }),
+               conns_.end());
+  conns_.push_back(c);
+  return c.get();
 }
 
-std::string Registry::last_error() const { return sqlite3_errmsg(db_); }
+std::string Registry::last_error() const {
+  auto it = t_conns.find(id_);
+  return it == t_conns.end() ? t_open_error : it->second->error;
+}
+
+void Registry::release_connection() { t_conns.erase(id_); }
+
+size_t Registry::connection_count() const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  return static_cast<size_t>(
+      std::count_if(conns_.begin(), conns_.end(), [](const auto& w) { return !w.expired(); }));
+}
 
 std::string Registry::arn(const std::string& kind, const std::string& name) const {
   return "arn:aws:iot:" + region_ + ":" + account_id_ + ":" + kind + "/" + name;
@@ -157,47 +271,54 @@ std::string Registry::arn(const std::string& kind, const std::string& name) cons
 
 // ---------------------------------------------------------------- certificates
 
-Err Registry::add_certificate(const Certificate& c) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_,
+Err Registry::add_certificate(const Certificate& cert) {
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
+  if (!tx.ok()) return Err::kInternal;
+  Stmt s(*c,
          "INSERT INTO certificates(id, arn, status, pem, subject, ca_certificate_id, created_at, "
          "updated_at, not_before, not_after, generation_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-  s.bind(c.id).bind(c.arn).bind(c.status).bind(c.pem).bind(c.subject);
-  if (c.ca_certificate_id.empty()) s.bind_null(); else s.bind(c.ca_certificate_id);
-  s.bind(c.created_at).bind(c.updated_at).bind(c.not_before).bind(c.not_after).bind(c.generation_id);
+  s.bind(cert.id).bind(cert.arn).bind(cert.status).bind(cert.pem).bind(cert.subject);
+  if (cert.ca_certificate_id.empty()) s.bind_null(); else s.bind(cert.ca_certificate_id);
+  s.bind(cert.created_at).bind(cert.updated_at).bind(cert.not_before).bind(cert.not_after).bind(cert.generation_id);
   int rc = s.step();
-  if (rc == SQLITE_CONSTRAINT) return Err::kExists;
-  return rc == SQLITE_DONE ? Err::kOk : Err::kInternal;
+  if (rc == SQLITE_CONSTRAINT) return Err::kExists;  // id or ARN taken
+  if (rc != SQLITE_DONE) return Err::kInternal;
+  return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 std::optional<Certificate> Registry::certificate(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kCertCols + " FROM certificates WHERE id=?").c_str());
+  Conn* c = conn();
+  if (c == nullptr) return std::nullopt;
+  Stmt s(*c, (std::string("SELECT ") + kCertCols + " FROM certificates WHERE id=?").c_str());
   s.bind(id);
   if (s.step() != SQLITE_ROW) return std::nullopt;
   return read_cert(s);
 }
 
 std::vector<Certificate> Registry::certificates(bool ascending) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Conn* c = conn();
+  if (c == nullptr) return {};
   std::string sql = std::string("SELECT ") + kCertCols + " FROM certificates ORDER BY created_at " +
                     (ascending ? "ASC" : "DESC") + ", id";
-  Stmt s(db_, sql.c_str());
+  Stmt s(*c, sql.c_str());
   std::vector<Certificate> out;
   while (s.step() == SQLITE_ROW) out.push_back(read_cert(s));
   return out;
 }
 
 Err Registry::set_certificate_status(const std::string& id, const std::string& status, int64_t now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT status FROM certificates WHERE id=?");
+  Stmt cur(*c, "SELECT status FROM certificates WHERE id=?");
   cur.bind(id);
   if (cur.step() != SQLITE_ROW) return Err::kNotFound;
   // AWS: a REVOKED certificate cannot be set to any other status.
   if (cur.text(0) == "REVOKED" && status != "REVOKED") return Err::kState;
-  Stmt s(db_,
+  Stmt s(*c,
          "UPDATE certificates SET status=?, updated_at=?, generation_id=generation_id+1 WHERE id=?");
   s.bind(status).bind(now).bind(id);
   if (!s.run()) return Err::kInternal;
@@ -205,24 +326,25 @@ Err Registry::set_certificate_status(const std::string& id, const std::string& s
 }
 
 Err Registry::delete_certificate(const std::string& id, bool force) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT status, arn FROM certificates WHERE id=?");
+  Stmt cur(*c, "SELECT status, arn FROM certificates WHERE id=?");
   cur.bind(id);
   if (cur.step() != SQLITE_ROW) return Err::kNotFound;
   std::string status = cur.text(0), arn = cur.text(1);
   if (status == "ACTIVE") return Err::kState;
-  if (count(db_, "SELECT COUNT(*) FROM principal_policies WHERE principal=?", arn) > 0 && !force)
+  if (count(*c, "SELECT COUNT(*) FROM principal_policies WHERE principal=?", arn) > 0 && !force)
     return Err::kConflict;
-  if (count(db_, "SELECT COUNT(*) FROM thing_principals WHERE principal=?", arn) > 0)
+  if (count(*c, "SELECT COUNT(*) FROM thing_principals WHERE principal=?", arn) > 0)
     return Err::kConflict;
   if (force) {
-    Stmt d(db_, "DELETE FROM principal_policies WHERE principal=?");
+    Stmt d(*c, "DELETE FROM principal_policies WHERE principal=?");
     d.bind(arn);
     if (!d.run()) return Err::kInternal;
   }
-  Stmt d(db_, "DELETE FROM certificates WHERE id=?");
+  Stmt d(*c, "DELETE FROM certificates WHERE id=?");
   d.bind(id);
   if (!d.run()) return Err::kInternal;
   return tx.commit() ? Err::kOk : Err::kInternal;
@@ -231,25 +353,27 @@ Err Registry::delete_certificate(const std::string& id, bool force) {
 // ---------------------------------------------------------------- policies
 
 Err Registry::create_policy(const std::string& name, const std::string& document, int64_t now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt p(db_,
+  Stmt p(*c,
          "INSERT INTO policies(name, arn, default_version, next_version, created_at, updated_at) "
          "VALUES(?,?,1,2,?,?)");
   p.bind(name).bind(arn("policy", name)).bind(now).bind(now);
   int rc = p.step();
   if (rc == SQLITE_CONSTRAINT) return Err::kExists;
   if (rc != SQLITE_DONE) return Err::kInternal;
-  Stmt v(db_, "INSERT INTO policy_versions(policy_name, version, document, created_at) VALUES(?,1,?,?)");
+  Stmt v(*c, "INSERT INTO policy_versions(policy_name, version, document, created_at) VALUES(?,1,?,?)");
   v.bind(name).bind(document).bind(now);
   if (!v.run()) return Err::kInternal;
   return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 std::optional<Policy> Registry::policy(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_,
+  Conn* c = conn();
+  if (c == nullptr) return std::nullopt;
+  Stmt s(*c,
          "SELECT p.name, p.arn, p.default_version, p.next_version, p.created_at, p.updated_at, "
          "v.document FROM policies p JOIN policy_versions v ON v.policy_name=p.name AND "
          "v.version=p.default_version WHERE p.name=?");
@@ -267,11 +391,12 @@ std::optional<Policy> Registry::policy(const std::string& name) {
 }
 
 std::vector<Policy> Registry::policies(bool ascending) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Conn* c = conn();
+  if (c == nullptr) return {};
   std::string sql = std::string("SELECT name, arn, default_version, next_version, created_at, "
                                 "updated_at FROM policies ORDER BY name ") +
                     (ascending ? "ASC" : "DESC");
-  Stmt s(db_, sql.c_str());
+  Stmt s(*c, sql.c_str());
   std::vector<Policy> out;
   while (s.step() == SQLITE_ROW) {
     Policy p;
@@ -287,17 +412,18 @@ std::vector<Policy> Registry::policies(bool ascending) {
 }
 
 Err Registry::delete_policy(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  if (count(db_, "SELECT COUNT(*) FROM policies WHERE name=?", name) == 0) return Err::kNotFound;
-  if (count(db_, "SELECT COUNT(*) FROM principal_policies WHERE policy_name=?", name) > 0)
+  if (count(*c, "SELECT COUNT(*) FROM policies WHERE name=?", name) == 0) return Err::kNotFound;
+  if (count(*c, "SELECT COUNT(*) FROM principal_policies WHERE policy_name=?", name) > 0)
     return Err::kConflict;
-  if (count(db_, "SELECT COUNT(*) FROM policy_versions WHERE policy_name=?", name) > 1)
+  if (count(*c, "SELECT COUNT(*) FROM policy_versions WHERE policy_name=?", name) > 1)
     return Err::kLimit;  // caller maps to DeleteConflictException (non-default versions)
-  Stmt v(db_, "DELETE FROM policy_versions WHERE policy_name=?");
+  Stmt v(*c, "DELETE FROM policy_versions WHERE policy_name=?");
   v.bind(name);
-  Stmt p(db_, "DELETE FROM policies WHERE name=?");
+  Stmt p(*c, "DELETE FROM policies WHERE name=?");
   if (!v.run()) return Err::kInternal;
   p.bind(name);
   if (!p.run()) return Err::kInternal;
@@ -306,20 +432,21 @@ Err Registry::delete_policy(const std::string& name) {
 
 Err Registry::create_policy_version(const std::string& name, const std::string& document,
                                     bool set_default, int64_t now, int64_t& version) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT next_version FROM policies WHERE name=?");
+  Stmt cur(*c, "SELECT next_version FROM policies WHERE name=?");
   cur.bind(name);
   if (cur.step() != SQLITE_ROW) return Err::kNotFound;
   version = cur.integer(0);
-  if (count(db_, "SELECT COUNT(*) FROM policy_versions WHERE policy_name=?", name) >=
+  if (count(*c, "SELECT COUNT(*) FROM policy_versions WHERE policy_name=?", name) >=
       kMaxPolicyVersions)
     return Err::kLimit;
-  Stmt v(db_, "INSERT INTO policy_versions(policy_name, version, document, created_at) VALUES(?,?,?,?)");
+  Stmt v(*c, "INSERT INTO policy_versions(policy_name, version, document, created_at) VALUES(?,?,?,?)");
   v.bind(name).bind(version).bind(document).bind(now);
   if (!v.run()) return Err::kInternal;
-  Stmt u(db_, set_default ? "UPDATE policies SET next_version=?, default_version=?, updated_at=? WHERE name=?"
+  Stmt u(*c, set_default ? "UPDATE policies SET next_version=?, default_version=?, updated_at=? WHERE name=?"
                           : "UPDATE policies SET next_version=?, updated_at=? WHERE name=?");
   u.bind(version + 1);
   if (set_default) u.bind(version);
@@ -329,12 +456,13 @@ Err Registry::create_policy_version(const std::string& name, const std::string& 
 }
 
 std::optional<std::vector<PolicyVersion>> Registry::policy_versions(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt cur(db_, "SELECT default_version FROM policies WHERE name=?");
+  Conn* c = conn();
+  if (c == nullptr) return std::nullopt;
+  Stmt cur(*c, "SELECT default_version FROM policies WHERE name=?");
   cur.bind(name);
   if (cur.step() != SQLITE_ROW) return std::nullopt;
   int64_t def = cur.integer(0);
-  Stmt s(db_, "SELECT version, document, created_at FROM policy_versions WHERE policy_name=? ORDER BY version DESC");
+  Stmt s(*c, "SELECT version, document, created_at FROM policy_versions WHERE policy_name=? ORDER BY version DESC");
   s.bind(name);
   std::vector<PolicyVersion> out;
   while (s.step() == SQLITE_ROW) {
@@ -349,54 +477,65 @@ std::optional<std::vector<PolicyVersion>> Registry::policy_versions(const std::s
 }
 
 Err Registry::set_default_policy_version(const std::string& name, int64_t version, int64_t now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT COUNT(*) FROM policy_versions WHERE policy_name=? AND version=?");
+  Stmt cur(*c, "SELECT COUNT(*) FROM policy_versions WHERE policy_name=? AND version=?");
   cur.bind(name).bind(version);
   if (cur.step() != SQLITE_ROW || cur.integer(0) == 0) return Err::kNotFound;
-  Stmt u(db_, "UPDATE policies SET default_version=?, updated_at=? WHERE name=?");
+  Stmt u(*c, "UPDATE policies SET default_version=?, updated_at=? WHERE name=?");
   u.bind(version).bind(now).bind(name);
   if (!u.run()) return Err::kInternal;
   return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 Err Registry::delete_policy_version(const std::string& name, int64_t version) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT default_version FROM policies WHERE name=?");
+  Stmt cur(*c, "SELECT default_version FROM policies WHERE name=?");
   cur.bind(name);
   if (cur.step() != SQLITE_ROW) return Err::kNotFound;
   if (cur.integer(0) == version) return Err::kConflict;
-  Stmt d(db_, "DELETE FROM policy_versions WHERE policy_name=? AND version=?");
+  Stmt d(*c, "DELETE FROM policy_versions WHERE policy_name=? AND version=?");
   d.bind(name).bind(version);
   if (!d.run()) return Err::kInternal;
-  if (sqlite3_changes(db_) == 0) return Err::kNotFound;
+  if (sqlite3_changes(c->db) == 0) return Err::kNotFound;
   return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 // ---------------------------------------------------------------- attachments
 
 Err Registry::attach_policy(const std::string& principal, const std::string& policy_name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (count(db_, "SELECT COUNT(*) FROM policies WHERE name=?", policy_name) == 0) return Err::kNotFound;
-  Stmt s(db_, "INSERT OR IGNORE INTO principal_policies(principal, policy_name) VALUES(?,?)");
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);  // the existence check and the write, atomically
+  if (!tx.ok()) return Err::kInternal;
+  if (count(*c, "SELECT COUNT(*) FROM policies WHERE name=?", policy_name) == 0) return Err::kNotFound;
+  Stmt s(*c, "INSERT OR IGNORE INTO principal_policies(principal, policy_name) VALUES(?,?)");
   s.bind(principal).bind(policy_name);
-  return s.run() ? Err::kOk : Err::kInternal;
+  if (!s.run()) return Err::kInternal;
+  return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 Err Registry::detach_policy(const std::string& principal, const std::string& policy_name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (count(db_, "SELECT COUNT(*) FROM policies WHERE name=?", policy_name) == 0) return Err::kNotFound;
-  Stmt s(db_, "DELETE FROM principal_policies WHERE principal=? AND policy_name=?");
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);  // the existence check and the write, atomically
+  if (!tx.ok()) return Err::kInternal;
+  if (count(*c, "SELECT COUNT(*) FROM policies WHERE name=?", policy_name) == 0) return Err::kNotFound;
+  Stmt s(*c, "DELETE FROM principal_policies WHERE principal=? AND policy_name=?");
   s.bind(principal).bind(policy_name);
-  return s.run() ? Err::kOk : Err::kInternal;
+  if (!s.run()) return Err::kInternal;
+  return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 std::vector<std::string> Registry::attached_policies(const std::string& principal) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT policy_name FROM principal_policies WHERE principal=? ORDER BY policy_name");
+  Conn* c = conn();
+  if (c == nullptr) return {};
+  Stmt s(*c, "SELECT policy_name FROM principal_policies WHERE principal=? ORDER BY policy_name");
   s.bind(principal);
   std::vector<std::string> out;
   while (s.step() == SQLITE_ROW) out.push_back(s.text(0));
@@ -404,8 +543,9 @@ std::vector<std::string> Registry::attached_policies(const std::string& principa
 }
 
 std::vector<std::string> Registry::policy_targets(const std::string& policy_name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT principal FROM principal_policies WHERE policy_name=? ORDER BY principal");
+  Conn* c = conn();
+  if (c == nullptr) return {};
+  Stmt s(*c, "SELECT principal FROM principal_policies WHERE policy_name=? ORDER BY principal");
   s.bind(policy_name);
   std::vector<std::string> out;
   while (s.step() == SQLITE_ROW) out.push_back(s.text(0));
@@ -413,17 +553,19 @@ std::vector<std::string> Registry::policy_targets(const std::string& policy_name
 }
 
 bool Registry::principal_exists(const std::string& principal) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return count(db_, "SELECT COUNT(*) FROM certificates WHERE arn=?", principal) > 0;
+  Conn* c = conn();
+  if (c == nullptr) return false;
+  return count(*c, "SELECT COUNT(*) FROM certificates WHERE arn=?", principal) > 0;
 }
 
 // ---------------------------------------------------------------- things
 
 Err Registry::create_thing(Thing& t) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT name, arn, thing_id, thing_type, attributes, version, created_at FROM things WHERE name=?");
+  Stmt cur(*c, "SELECT name, arn, thing_id, thing_type, attributes, version, created_at FROM things WHERE name=?");
   cur.bind(t.name);
   if (cur.step() == SQLITE_ROW) {
     Thing old = read_thing(cur);
@@ -431,7 +573,7 @@ Err Registry::create_thing(Thing& t) {
     t = old;
     return Err::kOk;
   }
-  Stmt s(db_, "INSERT INTO things(name, arn, thing_id, thing_type, attributes, version, created_at) VALUES(?,?,?,?,?,1,?)");
+  Stmt s(*c, "INSERT INTO things(name, arn, thing_id, thing_type, attributes, version, created_at) VALUES(?,?,?,?,?,1,?)");
   s.bind(t.name).bind(t.arn).bind(t.thing_id);
   if (t.thing_type.empty()) s.bind_null(); else s.bind(t.thing_type);
   s.bind(t.attributes).bind(t.created_at);
@@ -441,57 +583,69 @@ Err Registry::create_thing(Thing& t) {
 }
 
 std::optional<Thing> Registry::thing(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT name, arn, thing_id, thing_type, attributes, version, created_at FROM things WHERE name=?");
+  Conn* c = conn();
+  if (c == nullptr) return std::nullopt;
+  Stmt s(*c, "SELECT name, arn, thing_id, thing_type, attributes, version, created_at FROM things WHERE name=?");
   s.bind(name);
   if (s.step() != SQLITE_ROW) return std::nullopt;
   return read_thing(s);
 }
 
 std::vector<Thing> Registry::things() {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT name, arn, thing_id, thing_type, attributes, version, created_at FROM things ORDER BY name");
+  Conn* c = conn();
+  if (c == nullptr) return {};
+  Stmt s(*c, "SELECT name, arn, thing_id, thing_type, attributes, version, created_at FROM things ORDER BY name");
   std::vector<Thing> out;
   while (s.step() == SQLITE_ROW) out.push_back(read_thing(s));
   return out;
 }
 
 Err Registry::delete_thing(const std::string& name, std::optional<int64_t> expected_version) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Tx tx(db_);
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);
   if (!tx.ok()) return Err::kInternal;
-  Stmt cur(db_, "SELECT version FROM things WHERE name=?");
+  Stmt cur(*c, "SELECT version FROM things WHERE name=?");
   cur.bind(name);
   if (cur.step() != SQLITE_ROW) return Err::kNotFound;
   if (expected_version && *expected_version != cur.integer(0)) return Err::kState;
-  if (count(db_, "SELECT COUNT(*) FROM thing_principals WHERE thing_name=?", name) > 0)
+  if (count(*c, "SELECT COUNT(*) FROM thing_principals WHERE thing_name=?", name) > 0)
     return Err::kConflict;
-  Stmt d(db_, "DELETE FROM things WHERE name=?");
+  Stmt d(*c, "DELETE FROM things WHERE name=?");
   d.bind(name);
   if (!d.run()) return Err::kInternal;
   return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 Err Registry::attach_thing_principal(const std::string& thing_name, const std::string& principal) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (count(db_, "SELECT COUNT(*) FROM things WHERE name=?", thing_name) == 0) return Err::kNotFound;
-  Stmt s(db_, "INSERT OR IGNORE INTO thing_principals(thing_name, principal) VALUES(?,?)");
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);  // the existence check and the write, atomically
+  if (!tx.ok()) return Err::kInternal;
+  if (count(*c, "SELECT COUNT(*) FROM things WHERE name=?", thing_name) == 0) return Err::kNotFound;
+  Stmt s(*c, "INSERT OR IGNORE INTO thing_principals(thing_name, principal) VALUES(?,?)");
   s.bind(thing_name).bind(principal);
-  return s.run() ? Err::kOk : Err::kInternal;
+  if (!s.run()) return Err::kInternal;
+  return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 Err Registry::detach_thing_principal(const std::string& thing_name, const std::string& principal) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (count(db_, "SELECT COUNT(*) FROM things WHERE name=?", thing_name) == 0) return Err::kNotFound;
-  Stmt s(db_, "DELETE FROM thing_principals WHERE thing_name=? AND principal=?");
+  Conn* c = conn();
+  if (c == nullptr) return Err::kInternal;
+  Tx tx(*c);  // the existence check and the write, atomically
+  if (!tx.ok()) return Err::kInternal;
+  if (count(*c, "SELECT COUNT(*) FROM things WHERE name=?", thing_name) == 0) return Err::kNotFound;
+  Stmt s(*c, "DELETE FROM thing_principals WHERE thing_name=? AND principal=?");
   s.bind(thing_name).bind(principal);
-  return s.run() ? Err::kOk : Err::kInternal;
+  if (!s.run()) return Err::kInternal;
+  return tx.commit() ? Err::kOk : Err::kInternal;
 }
 
 std::optional<std::vector<std::string>> Registry::thing_principals(const std::string& thing_name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (count(db_, "SELECT COUNT(*) FROM things WHERE name=?", thing_name) == 0) return std::nullopt;
-  Stmt s(db_, "SELECT principal FROM thing_principals WHERE thing_name=? ORDER BY principal");
+  Conn* c = conn();
+  if (c == nullptr) return std::nullopt;
+  if (count(*c, "SELECT COUNT(*) FROM things WHERE name=?", thing_name) == 0) return std::nullopt;
+  Stmt s(*c, "SELECT principal FROM thing_principals WHERE thing_name=? ORDER BY principal");
   s.bind(thing_name);
   std::vector<std::string> out;
   while (s.step() == SQLITE_ROW) out.push_back(s.text(0));
@@ -499,11 +653,32 @@ std::optional<std::vector<std::string>> Registry::thing_principals(const std::st
 }
 
 std::vector<std::string> Registry::principal_things(const std::string& principal) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT thing_name FROM thing_principals WHERE principal=? ORDER BY thing_name");
+  Conn* c = conn();
+  if (c == nullptr) return {};
+  Stmt s(*c, "SELECT thing_name FROM thing_principals WHERE principal=? ORDER BY thing_name");
   s.bind(principal);
   std::vector<std::string> out;
   while (s.step() == SQLITE_ROW) out.push_back(s.text(0));
+  return out;
+}
+
+// ---------------------------------------------------------------- connections
+
+std::vector<ConnectedClient> Registry::connected_clients() {
+  Conn* c = conn();
+  if (c == nullptr) return {};
+  Stmt s(*c,
+         "SELECT client_id, certificate_id, COALESCE(thing_name, ''), connected_at FROM connections "
+         "ORDER BY connected_at, client_id");
+  std::vector<ConnectedClient> out;
+  while (s.step() == SQLITE_ROW) {
+    ConnectedClient cc;
+    cc.client_id = s.text(0);
+    cc.certificate_id = s.text(1);
+    cc.thing_name = s.text(2);
+    cc.connected_at = s.integer(3);
+    out.push_back(std::move(cc));
+  }
   return out;
 }
 

@@ -1,8 +1,10 @@
 #include "mos/registry/registry.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -126,4 +128,128 @@ TEST_F(RegistryTest, SurvivesReopenAndConcurrentWriters) {
   EXPECT_EQ(reg->certificates(true).size(), 200u);
   EXPECT_EQ(reg->account_id(), "123456789012");
   EXPECT_EQ(reg->region(), "us-east-1");
+}
+
+// Several connections (threads of one server, or mos-cloud + a second process)
+// racing on the same names: every answer must be one the API can map to an
+// AWS error (never kInternal). Before every check+write ran in one IMMEDIATE
+// transaction, attach_policy could see the policy, lose it to a concurrent
+// delete_policy and fail on the foreign key (kInternal, "FOREIGN KEY
+// constraint failed").
+TEST_F(RegistryTest, RacingConnectionsGetTheRightErrors) {
+  constexpr int kThreads = 6, kRounds = 60;
+  std::vector<std::unique_ptr<Registry>> regs;
+  for (int t = 0; t < kThreads; ++t) {
+    std::string err;
+    regs.push_back(Registry::open((dir / "registry.db").string(), err));
+    ASSERT_TRUE(regs.back()) << err;
+  }
+  std::atomic<int> internal{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Registry& r = *regs[static_cast<size_t>(t)];
+      std::string principal = r.arn("cert", "c" + std::to_string(t));
+      for (int i = 0; i < kRounds; ++i) {
+        std::string name = "p" + std::to_string(i % 3);
+        Err e = r.create_policy(name, "{}", i);
+        if (e != Err::kOk && e != Err::kExists) ++internal, ADD_FAILURE() << "create " << r.last_error();
+        e = r.attach_policy(principal, name);
+        if (e != Err::kOk && e != Err::kNotFound) ++internal, ADD_FAILURE() << "attach " << r.last_error();
+        e = r.detach_policy(principal, name);
+        if (e != Err::kOk && e != Err::kNotFound) ++internal, ADD_FAILURE() << "detach " << r.last_error();
+        e = r.delete_policy(name);
+        if (e != Err::kOk && e != Err::kNotFound && e != Err::kConflict)
+          ++internal, ADD_FAILURE() << "delete " << r.last_error();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(internal.load(), 0);
+}
+
+// The server's way: one shared Registry, many worker threads. Nothing is lost,
+// duplicates are kExists for all but the one winner, and each thread works on
+// a connection of its own.
+TEST_F(RegistryTest, SharedRegistryManyThreadsNothingLost) {
+  constexpr int kThreads = 8, kPerThread = 25;
+  std::atomic<int> policy_winners{0}, thing_ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        Certificate c = cert(id);
+        ASSERT_EQ(reg->add_certificate(c), Err::kOk) << reg->last_error();
+        // Everyone tries the same certificate id too: one winner in total.
+        Err dup = reg->add_certificate(cert("same-" + std::to_string(i)));
+        EXPECT_TRUE(dup == Err::kOk || dup == Err::kExists) << reg->last_error();
+        ASSERT_EQ(reg->create_policy("pol-" + id, "{}", 1), Err::kOk) << reg->last_error();
+        Err p = reg->create_policy("shared", "{}", 1);
+        if (p == Err::kOk) ++policy_winners;
+        else EXPECT_EQ(p, Err::kExists) << reg->last_error();
+        ASSERT_EQ(reg->attach_policy(c.arn, "pol-" + id), Err::kOk) << reg->last_error();
+        ASSERT_EQ(reg->attach_policy(c.arn, "shared"), Err::kOk) << reg->last_error();
+        Thing th;
+        th.name = "thing-" + id;
+        th.arn = reg->arn("thing", th.name);
+        th.thing_id = id;
+        ASSERT_EQ(reg->create_thing(th), Err::kOk) << reg->last_error();
+        Thing clash;
+        clash.name = "clash";
+        clash.arn = reg->arn("thing", "clash");
+        clash.thing_id = id;
+        clash.attributes = R"({"by":")" + id + "\"}";  // differs per thread: one winner
+        Err ce = reg->create_thing(clash);
+        if (ce == Err::kOk) ++thing_ok;
+        else EXPECT_EQ(ce, Err::kExists) << reg->last_error();
+        ASSERT_EQ(reg->attach_thing_principal(th.name, c.arn), Err::kOk) << reg->last_error();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(policy_winners.load(), 1);
+  EXPECT_EQ(thing_ok.load(), 1);
+  EXPECT_EQ(reg->certificates(true).size(), size_t{kThreads * kPerThread + kPerThread});
+  EXPECT_EQ(reg->policies(true).size(), size_t{kThreads * kPerThread + 1});
+  EXPECT_EQ(reg->things().size(), size_t{kThreads * kPerThread + 1});
+  EXPECT_EQ(reg->policy_targets("shared").size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(reg->attached_policies(reg->arn("cert", "3-7")),
+            (std::vector<std::string>{"pol-3-7", "shared"}));
+  EXPECT_EQ(reg->principal_things(reg->arn("cert", "5-9")), std::vector<std::string>{"thing-5-9"});
+  EXPECT_EQ(reg->connection_count(), 1u);  // the workers' closed as they exited
+}
+
+// The plugin writes connections rows; connected_clients() returns them as stored,
+// whatever bytes the client id holds.
+TEST_F(RegistryTest, ConnectedClientsAreReadFromTheTable) {
+  EXPECT_TRUE(reg->connected_clients().empty());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "registry.db").string().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO connections(client_id, certificate_id, thing_name, session, connected_at) "
+                         "VALUES('evil disconnected', 'ab', NULL, 1, 10), ('dev1', 'cd', 'dev1', 2, 20)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto cc = reg->connected_clients();
+  ASSERT_EQ(cc.size(), 2u);
+  EXPECT_EQ(cc[0].client_id, "evil disconnected");
+  EXPECT_EQ(cc[0].thing_name, "");
+  EXPECT_EQ(cc[1].thing_name, "dev1");
+  EXPECT_EQ(cc[1].connected_at, 20);
+}
+
+// A thread per request (as some HTTP servers do) leaks no connections: each
+// thread's connection closes when the thread exits.
+TEST_F(RegistryTest, ThreadPerRequestLeaksNoConnections) {
+  for (int i = 0; i < 200; ++i) {
+    std::thread([&, i] {
+      ASSERT_EQ(reg->add_certificate(cert("t" + std::to_string(i))), Err::kOk) << reg->last_error();
+    }).join();
+  }
+  EXPECT_EQ(reg->certificates(true).size(), 200u);
+  EXPECT_EQ(reg->connection_count(), 1u);  // this thread's only
+  reg->release_connection();
+  EXPECT_EQ(reg->connection_count(), 0u);
 }

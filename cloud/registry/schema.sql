@@ -30,3 +30,10 @@ CREATE TABLE IF NOT EXISTS things(
 CREATE TABLE IF NOT EXISTS thing_principals(
   thing_name TEXT NOT NULL REFERENCES things(name), principal TEXT NOT NULL,
   PRIMARY KEY(thing_name, principal));
+CREATE TABLE IF NOT EXISTS connections(  -- written by the policy plugin, read by mos cloud status
+  client_id TEXT PRIMARY KEY,     -- MQTT client id as the broker saw it (any bytes a client chose)
+  certificate_id TEXT NOT NULL,   -- lowercase hex SHA-256 of the client certificate DER
+  thing_name TEXT,                -- the attached thing named like the client id, if any
+  session INTEGER NOT NULL,       -- plugin's per-CONNECT counter: a takeover's old DISCONNECT
+                                  -- must not delete the new session's row
+  connected_at INTEGER NOT NULL); -- unix seconds

@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <ctime>
 #include <map>
@@ -14,6 +15,8 @@ namespace mos::sigv4 {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+// Longest X-Amz-Expires AWS accepts on a presigned URL: 7 days.
+constexpr int64_t kMaxPresignedExpires = 604800;
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
@@ -360,6 +363,21 @@ std::string signing_key(std::string_view secret, std::string_view date8, std::st
 
 namespace {
 
+// RFC 7230 §3.2: a field name is a token (1*tchar, §3.2.6). Anything else
+// (empty, ';', ',', spaces) cannot be listed in SignedHeaders unambiguously,
+// so the verifier would read a different list than the signer wrote.
+bool valid_header_names(const Request& req) {
+  for (const auto& h : req.headers) {
+    if (h.name.empty()) return false;
+    for (char c : h.name) {
+      bool tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+      if (!tchar || c == '\0') return false;
+    }
+  }
+  return true;
+}
+
 std::vector<std::string> header_names(const Request& req) {
   std::vector<std::string> names;
   for (const auto& h : req.headers) names.push_back(to_lower(h.name));
@@ -387,6 +405,7 @@ std::optional<Signed> finish(const Request& req, const std::vector<std::string>&
 
 std::optional<Signed> sign_headers(Request& req, const Credentials& cred, std::string_view region,
                                    std::string_view service, int64_t now, const Options& opt) {
+  if (!valid_header_names(req)) return std::nullopt;
   std::string date = amz_date(now);
   std::string payload_hash = hex_sha256(req.body);
   req.headers.push_back({"X-Amz-Date", date});
@@ -409,6 +428,7 @@ std::optional<Signed> sign_headers(Request& req, const Credentials& cred, std::s
 std::optional<Signed> sign_query(Request& req, const Credentials& cred, std::string_view region,
                                  std::string_view service, int64_t now, int64_t expires_seconds,
                                  const Options& opt) {
+  if (!valid_header_names(req)) return std::nullopt;
   std::string date = amz_date(now);
   std::string scope_str = scope(std::string_view(date).substr(0, 8), region, service);
   std::vector<std::string> names = header_names(req);
@@ -516,10 +536,21 @@ Verdict verify(const Request& req, const VerifyPolicy& policy) {
     f.signed_headers = *sh;
     f.signature = *sig;
     f.date = *date;
-    if (exp->empty() || exp->size() > 6 ||
+    // SigV4 query authentication: X-Amz-Expires is 1..604800 seconds (7 days);
+    // AWS refuses longer ones rather than capping them.
+    if (!exp->empty() && (*exp)[0] == '-')
+      return fail(Error::kIncompleteSignature, "X-Amz-Expires must be non-negative");
+    if (exp->empty() ||
         !std::all_of(exp->begin(), exp->end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return fail(Error::kIncompleteSignature, "X-Amz-Expires must be a number of seconds.");
-    f.expires = std::stoll(*exp);
+      return fail(Error::kIncompleteSignature, "X-Amz-Expires should be a number");
+    size_t first = exp->find_first_not_of('0');
+    std::string_view digits = first == std::string::npos ? std::string_view("0")
+                                                         : std::string_view(*exp).substr(first);
+    if (digits.size() > 6 || std::stoll(std::string(digits)) > kMaxPresignedExpires)
+      return fail(Error::kIncompleteSignature,
+                  "X-Amz-Expires must be less than a week (in seconds) that is, the given "
+                  "X-Amz-Expires must be less than 604800 seconds");
+    f.expires = std::stoll(std::string(digits));
   } else {
     return fail(Error::kMissingAuthentication, "Missing Authentication Token");
   }
@@ -560,9 +591,19 @@ Verdict verify(const Request& req, const VerifyPolicy& policy) {
                                           policy.services.front() + "'.");
 
   if (f.presigned) {
-    if (policy.now < *when - policy.max_skew_seconds || policy.now > *when + f.expires)
+    // A presigned URL is valid from X-Amz-Date (less the clock skew allowance)
+    // to X-Amz-Date + X-Amz-Expires. Dated in the future it is "not yet
+    // current", as for a header-signed request, never "expired".
+    if (*when - policy.now > policy.max_skew_seconds)
+      return fail(Error::kExpired, "Signature not yet current: " + f.date +
+                                       " is still later than " +
+                                       amz_date(policy.now + policy.max_skew_seconds) + " (" +
+                                       amz_date(policy.now) + " + 15 min.)");
+    if (policy.now > *when + f.expires)
       return fail(Error::kExpired, "Signature expired: " + f.date + " is now earlier than " +
-                                       amz_date(policy.now - f.expires) + ".");
+                                       amz_date(policy.now - f.expires) + " (" +
+                                       amz_date(policy.now) + " - " + std::to_string(f.expires) +
+                                       " sec.)");
   } else if (policy.now - *when > policy.max_skew_seconds) {
     return fail(Error::kExpired, "Signature expired: " + f.date + " is now earlier than " +
                                      amz_date(policy.now - policy.max_skew_seconds) + " (" +

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -213,4 +214,60 @@ TEST(SigV4Parts, EncodingAndPaths) {
   EXPECT_EQ(*canonical_query("b=2&a=1&a=0&c"), "a=0&a=1&b=2&c=");
   EXPECT_FALSE(parse_amz_date("20151330T123600Z"));
   EXPECT_EQ(amz_date(*parse_amz_date("20150830T123600Z")), "20150830T123600Z");
+}
+
+// Presigned URLs (SigV4 query authentication): X-Amz-Expires is at most
+// 604800 s (7 days) and AWS refuses, not caps, a longer one; a URL dated in the
+// future is "not yet current", never "expired".
+class SigV4Presigned : public SigV4Verify {
+ protected:
+  Request presign(int64_t expires) {
+    auto req = parse_raw_request(slurp(fs::path(MOS_SIGV4_VECTORS) / "get-vanilla/request.txt"));
+    EXPECT_TRUE(req);
+    auto s = sign_query(*req, c.cred, c.region, c.service, c.now, expires, c.opt);
+    EXPECT_TRUE(s);
+    return *req;
+  }
+};
+
+TEST_F(SigV4Presigned, ExpiresAboveSevenDaysIsRefusedWithAwsMessage) {
+  VerifyPolicy p = policy_for(c, l);
+  EXPECT_TRUE(verify(presign(604800), p).ok()) << verify(presign(604800), p).message;
+  for (int64_t e : {604801LL, 999999LL, 10000000LL, 31536000LL}) {
+    SCOPED_TRACE(e);
+    Verdict v = verify(presign(e), p);
+    EXPECT_EQ(v.error, Error::kIncompleteSignature);
+    EXPECT_EQ(v.message,
+              "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires "
+              "must be less than 604800 seconds");
+  }
+  // Not a number: refused as such (and 20 digits do not overflow stoll).
+  Request r = presign(60);
+  auto swap = [&](const std::string& to) {
+    Request x = r;
+    auto at = x.target.find("X-Amz-Expires=60");
+    x.target.replace(at, std::strlen("X-Amz-Expires=60"), "X-Amz-Expires=" + to);
+    return x;
+  };
+  EXPECT_EQ(verify(swap("abc"), p).message, "X-Amz-Expires should be a number");
+  EXPECT_EQ(verify(swap("-5"), p).message, "X-Amz-Expires must be non-negative");
+  EXPECT_NE(verify(swap("99999999999999999999"), p).message.find("less than a week"), std::string::npos);
+}
+
+TEST_F(SigV4Presigned, FutureDatedIsNotYetCurrentAndLateIsExpired) {
+  VerifyPolicy p = policy_for(c, l);
+  Request r = presign(300);
+  p.now = c.now - 15 * 60;  // within the clock skew allowance
+  EXPECT_TRUE(verify(r, p).ok()) << verify(r, p).message;
+  p.now = c.now - 15 * 60 - 1;  // the client's clock is ahead
+  Verdict v = verify(r, p);
+  EXPECT_EQ(v.error, Error::kExpired);
+  EXPECT_EQ(v.message.find("Signature not yet current: 20150830T123600Z is still later than "), 0u) << v.message;
+  EXPECT_EQ(v.message.find("expired"), std::string::npos) << v.message;
+  p.now = c.now + 300;
+  EXPECT_TRUE(verify(r, p).ok()) << verify(r, p).message;
+  p.now = c.now + 301;
+  v = verify(r, p);
+  EXPECT_EQ(v.error, Error::kExpired);
+  EXPECT_EQ(v.message.find("Signature expired: 20150830T123600Z is now earlier than "), 0u) << v.message;
 }

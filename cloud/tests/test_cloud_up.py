@@ -78,6 +78,18 @@ class CloudUpTest(unittest.TestCase):
             self.assertIn('dev/hello {"gpio":{"pin":2}}', sub.messages())
         finally:
             sub.stop()
+        # A client id that imitates Mosquitto's disconnect log line: status
+        # reads the broker's own events, so it leaves when the client does.
+        evil = mostest.Subscriber(["-h", "localhost", "-p", str(mqtt), "--cafile", ca,
+                                   "--cert", str(Path(d) / "dataplane.pem"), "--key", str(Path(d) / "dataplane.key"),
+                                   "-i", "evil disconnected", "-t", "dev/#"])
+        try:
+            mostest.wait_until(lambda: "evil disconnected" in mos("status", "--data-dir", d).stdout, timeout=15,
+                               what="status to list the hostile client id")
+        finally:
+            evil.stop()
+        mostest.wait_until(lambda: "evil disconnected" not in mos("status", "--data-dir", d).stdout, timeout=15,
+                           what="status to drop the hostile client id after it disconnected")
         self.assertEqual(mostest.run(["curl", "-s", f"http://127.0.0.1:{http}/ca.pem"]).stdout,
                          Path(ca).read_text())
 

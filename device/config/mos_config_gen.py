@@ -10,8 +10,12 @@ Types: s string, i integer (int32), b boolean, d double (f is read as d), o obje
 Option max_len: capacity of a string in characters (default 64).
 Later files may add keys and override defaults of earlier ones.
 
-Usage: mos_config_gen.py --out header.h [--struct MosConfig] [--namespace mos] a.yml b.yml...
+Usage: mos_config_gen.py --out header.h [--conf0 conf0.json] [--struct MosConfig]
+                         [--namespace mos] a.yml b.yml...
+--conf0 also writes the defaults as nested JSON (Mongoose OS's conf0.json), the
+file `mos build` puts in the firmware's filesystem image.
 """
+import json
 import argparse
 import re
 import sys
@@ -224,11 +228,37 @@ def generate(keys, struct, namespace, sources):
     return "\n".join(lines) + "\n"
 
 
+def conf0(keys):
+    """The defaults as a nested object, in schema order."""
+    order, _ = tree_order(keys)
+    root = {}
+    for key in order:
+        k = keys[key]
+        *parents, name = key.split(".")
+        node = root
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[name] = {} if k["type"] == "o" else k["default"]
+    return json.dumps(root, indent=2) + "\n"
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return  # unchanged: keep the timestamp, avoid rebuilds
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--struct", default="MosConfig")
     ap.add_argument("--namespace", default="mos")
+    ap.add_argument("--conf0")
     ap.add_argument("yaml", nargs="+")
     args = ap.parse_args()
     try:
@@ -237,14 +267,9 @@ def main():
         print(f"mos_config_gen: {e}", file=sys.stderr)
         return 1
     text = generate(keys, args.struct, args.namespace, [p.rsplit("/", 1)[-1] for p in args.yaml])
-    try:
-        with open(args.out, encoding="utf-8") as f:
-            if f.read() == text:
-                return 0  # unchanged: keep the timestamp, avoid rebuilds
-    except OSError:
-        pass
-    with open(args.out, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_if_changed(args.out, text)
+    if args.conf0:
+        write_if_changed(args.conf0, conf0(keys))
     return 0
 
 

@@ -21,6 +21,9 @@ import mostest  # noqa: E402
 REPO = mostest.REPO
 BUILD = Path(os.environ.get("MOS_BUILD_DIR", REPO / "build" / "default"))
 MOS = os.environ.get("MOS_BIN", str(BUILD / "tools" / "mos" / "mos"))
+# What the boards run: the c_mqtt image of this build, programmed into the
+# flash before power-on (`mos sim start --firmware`).
+FIRMWARE = os.environ.get("MOS_FIRMWARE", str(BUILD / "apps" / "c_mqtt" / "fw.bin"))
 
 # The seed's message, exactly as a person types it into an MQTT test client.
 SEED_ON = "{\n    gpio: {\n        pin: 2,\n        state: 0\n    }\n}"
@@ -52,7 +55,7 @@ class Board:
         return mos("--port", self.port, *args, **kw) if self.port else mos(*args, **kw)
 
     def start(self) -> "Board":
-        args = ["sim", "start", "--name", self.name]
+        args = ["sim", "start", "--name", self.name, "--firmware", FIRMWARE]
         for ssid, pw in self.aps:
             args += ["--ap", f"{ssid}:{pw}"]
         p = mos(*args, env=self.env)

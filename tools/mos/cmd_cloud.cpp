@@ -22,14 +22,18 @@
 #include <vector>
 
 #include "cli.h"
+#include "spawn.h"
+#include "user_state.h"
+#include "mos/registry/registry.h"
 
 namespace fs = std::filesystem;
 using mos::cli::UserError;
+using mos::cli::shell_quote;
 
 namespace {
 
 struct CloudOptions {
-  std::string data_dir = ".mos/cloud";
+  std::string data_dir;  // "" = .mos/cloud here, else the newest recorded one (resolve_data_dir)
   int http_port = 4567;
   int mqtt_port = 8883;
   std::string plugin;
@@ -142,26 +146,12 @@ std::string json_scalar(const std::string& json, const std::string& key) {
   return json.substr(start, end - start);
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw UserError("fork failed", "");
-  if (pid == 0) {
-    ::setsid();  // its own session: survives this shell and mos exiting
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (in >= 0) ::dup2(in, 0);
-    if (out >= 0) {
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s failed: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  return pid;
+// A detached background server, its output appended to `log`.
+pid_t start_server(const std::vector<std::string>& argv, const fs::path& log) {
+  mos::cli::SpawnOptions o;
+  o.stdout_path = o.stderr_path = log.string();
+  o.detach = true;
+  return mos::cli::spawn(argv, o);
 }
 
 pid_t read_pid(const fs::path& p) {
@@ -202,6 +192,13 @@ void stop_pid(const fs::path& pidfile, const std::string& name) {
   fs::remove(pidfile, ec);
 }
 
+constexpr const char* kDefaultDataDir = ".mos/cloud";
+
+// " --data-dir D" for hints when the user gave one, so they run as printed.
+std::string data_dir_arg(const CloudOptions& o) {
+  return o.data_dir.empty() ? "" : " --data-dir " + shell_quote(o.data_dir);
+}
+
 struct Paths {
   fs::path dir, cloud_pid, mosq_pid, state;
   explicit Paths(const std::string& d) : dir(fs::absolute(d)) {
@@ -222,10 +219,11 @@ std::string credentials_line() {
 }
 
 void cloud_up(const CloudOptions& o) {
-  Paths p(o.data_dir);
+  Paths p(o.data_dir.empty() ? kDefaultDataDir : o.data_dir);
+  const std::string dd = data_dir_arg(o);
   if (alive(read_pid(p.cloud_pid), "mos-cloud") || alive(read_pid(p.mosq_pid), "mosquitto"))
     throw UserError("the local cloud in " + p.dir.string() + " is already running",
-                    "see `mos cloud status --data-dir " + o.data_dir + "`, or stop it with `mos cloud down`");
+                    "see `mos cloud status" + dd + "`, or stop it with `mos cloud down" + dd + "`");
   for (int port : {o.http_port, o.mqtt_port})
     if (!port_free(port))
       throw UserError("port " + std::to_string(port) + " on 127.0.0.1 is in use",
@@ -243,22 +241,30 @@ void cloud_up(const CloudOptions& o) {
       std::fprintf(stderr,
                    "warning: mos_policy_plugin.so is not built: the broker will admit any certificate "
                    "signed by the local CA and enforce no policies.\n  -> build it: cmake --build "
-                   "--preset default --target mos_policy_plugin, then mos cloud down && mos cloud up\n");
+                   "--preset default --target mos_policy_plugin, then mos cloud down%s && mos cloud up%s\n",
+                   dd.c_str(), dd.c_str());
   }
-  std::error_code ec;
-  fs::create_directories(p.dir, ec);
-  if (ec) throw UserError("cannot create " + p.dir.string() + ": " + ec.message(), "choose another --data-dir");
+  // 0700: the CA's private key and the registry live here.
+  if (std::string why = mos::cli::make_private_dir(p.dir.string()); !why.empty())
+    throw UserError("cannot create " + p.dir.string() + ": " + why, "choose another --data-dir");
 
   // CA, broker and dataplane certificates, registry, mosquitto.conf.
-  std::string init = "'" + server.string() + "' init --data-dir '" + p.dir.string() + "' --mqtt-port " +
-                     std::to_string(o.mqtt_port) + (plugin.empty() ? "" : " --plugin '" + plugin.string() + "'") +
-                     " >'" + (p.dir / "init.json").string() + "' 2>>'" + (p.dir / "mos-cloud.log").string() + "'";
-  if (std::system(init.c_str()) != 0)
+  std::vector<std::string> init = {server.string(), "init", "--data-dir", p.dir.string(), "--mqtt-port",
+                                   std::to_string(o.mqtt_port)};
+  if (!plugin.empty()) {
+    init.push_back("--plugin");
+    init.push_back(plugin.string());
+  }
+  mos::cli::SpawnOptions init_out;
+  init_out.stdout_path = (p.dir / "init.json").string();
+  init_out.truncate_stdout = true;
+  init_out.stderr_path = (p.dir / "mos-cloud.log").string();
+  if (mos::cli::run_program(init, init_out, std::chrono::seconds(60)) != 0)
     throw UserError("mos-cloud init failed:\n" + tail(p.dir / "mos-cloud.log", 5), "fix the data dir and retry");
 
-  pid_t mpid = spawn({mosquitto.string(), "-c", (p.dir / "mosquitto.conf").string()}, p.dir / "mosquitto.stderr.log");
+  pid_t mpid = start_server({mosquitto.string(), "-c", (p.dir / "mosquitto.conf").string()}, p.dir / "mosquitto.stderr.log");
   std::ofstream(p.mosq_pid) << mpid << "\n";
-  pid_t cpid = spawn({server.string(), "serve", "--data-dir", p.dir.string(), "--http-port",
+  pid_t cpid = start_server({server.string(), "serve", "--data-dir", p.dir.string(), "--http-port",
                       std::to_string(o.http_port), "--mqtt-port", std::to_string(o.mqtt_port)},
                      p.dir / "mos-cloud.log");
   std::ofstream(p.cloud_pid) << cpid << "\n";
@@ -293,48 +299,60 @@ void cloud_up(const CloudOptions& o) {
   std::printf("  policy plugin    %s\n", plugin.empty() ? "NOT LOADED (no policy enforcement)" : plugin.c_str());
   std::printf("  logs             %s, %s\n", (p.dir / "mos-cloud.log").c_str(), (p.dir / "mosquitto.log").c_str());
   std::printf("Credentials for the AWS CLI and boto3:\n  %s\n", credentials_line().c_str());
+  std::printf("Check it with `mos cloud status%s`, stop it with `mos cloud down%s`.\n", dd.c_str(), dd.c_str());
+  mos::cli::record_cloud(p.dir.string());
 }
 
-// Client ids connected now, from Mosquitto's connection messages.
-std::vector<std::string> connected_clients(const fs::path& log) {
-  std::ifstream in(log);
-  std::string line;
-  std::map<std::string, int> open;
-  std::vector<std::string> order;
-  while (std::getline(in, line)) {
-    size_t a = line.find("New client connected from ");
-    if (a != std::string::npos) {
-      size_t as = line.find(" as ", a);
-      size_t end = line.find(" (", as == std::string::npos ? 0 : as);
-      if (as != std::string::npos && end != std::string::npos) {
-        std::string id = line.substr(as + 4, end - as - 4);
-        if (!open[id]++) order.push_back(id);
-      }
-      continue;
-    }
-    for (const char* tailtext : {" disconnected", " closed its connection", " has exceeded timeout"}) {
-      size_t c = line.find("Client ");
-      size_t d = line.find(tailtext);
-      if (c != std::string::npos && d != std::string::npos && d > c + 7) {
-        std::string id = line.substr(c + 7, d - c - 7);
-        size_t sp = id.find(' ');
-        if (sp != std::string::npos) id = id.substr(0, sp);
-        if (open[id] > 0) open[id] = 0;
-        break;
-      }
-    }
-  }
+// Client ids connected now, as the policy plugin recorded them from the
+// broker's own connect/disconnect events (not parsed from mosquitto.log,
+// where a client id can imitate a disconnect line).
+std::vector<std::string> connected_clients(const fs::path& registry_db) {
+  std::string err;
   std::vector<std::string> out;
-  for (const auto& id : order)
-    if (open[id] > 0) out.push_back(id);
+  if (auto reg = mos::registry::Registry::open(registry_db.string(), err))
+    for (const auto& c : reg->connected_clients()) out.push_back(c.client_id);
   return out;
 }
 
+bool cloud_running(const Paths& p) {
+  return alive(read_pid(p.cloud_pid), "mos-cloud") || alive(read_pid(p.mosq_pid), "mosquitto");
+}
+
+// The data dir `status` and `down` act on: --data-dir, else .mos/cloud here,
+// else the newest recorded cloud that runs, else the newest recorded one.
+// *hint_arg gets the " --data-dir D" that reaches it again.
+Paths resolve_data_dir(const CloudOptions& o, std::string* hint_arg) {
+  *hint_arg = data_dir_arg(o);
+  if (!o.data_dir.empty()) return Paths(o.data_dir);
+  Paths here(kDefaultDataDir);
+  std::error_code ec;
+  if (fs::exists(here.state, ec)) return here;
+  auto recorded = mos::cli::load_registry().clouds;
+  const std::string* pick = nullptr;
+  for (auto it = recorded.rbegin(); it != recorded.rend(); ++it) {
+    if (!fs::exists(Paths(*it).state, ec)) continue;
+    if (pick == nullptr) pick = &*it;
+    if (cloud_running(Paths(*it))) {
+      pick = &*it;
+      break;
+    }
+  }
+  if (pick == nullptr) {
+    std::string where = here.dir.string();
+    if (!mos::cli::registry_path().empty()) where += " nor recorded in " + mos::cli::registry_path();
+    throw UserError("no local cloud found: none in " + where,
+                    "start one with `mos cloud up` (or pass --data-dir DIR)");
+  }
+  *hint_arg = " --data-dir " + shell_quote(*pick);
+  return Paths(*pick);
+}
+
 void cloud_status(const CloudOptions& o) {
-  Paths p(o.data_dir);
+  std::string dd;
+  Paths p = resolve_data_dir(o, &dd);
   std::string state = read_file(p.state);
   if (state.empty())
-    throw UserError("no local cloud in " + p.dir.string(), "start one with `mos cloud up --data-dir " + o.data_dir + "`");
+    throw UserError("no local cloud in " + p.dir.string(), "start one with `mos cloud up" + dd + "`");
   int http = std::atoi(json_scalar(state, "http_port").c_str());
   int mqtt = std::atoi(json_scalar(state, "mqtt_port").c_str());
   std::string plugin = json_scalar(state, "plugin");
@@ -353,20 +371,25 @@ void cloud_status(const CloudOptions& o) {
                 json_scalar(st, "account_id").c_str());
     std::printf("data plane       %s\n", json_scalar(st, "broker_connected") == "true" ? "connected to the broker" : "NOT connected to the broker");
   }
-  auto clients = connected_clients(p.dir / "mosquitto.log");
+  auto clients = connected_clients(p.dir / "registry.db");
   std::vector<std::string> devices;
   for (const auto& c : clients)
     if (c != "mos-cloud-dataplane") devices.push_back(c);
-  std::printf("connected        %zu client%s", devices.size(), devices.size() == 1 ? "" : "s");
-  for (size_t i = 0; i < devices.size(); ++i) std::printf("%s%s", i ? ", " : ": ", devices[i].c_str());
-  std::printf("\n");
+  if (plugin.empty()) {
+    std::printf("connected        unknown (the policy plugin records connections; it is not loaded)\n");
+  } else {
+    std::printf("connected        %zu client%s", devices.size(), devices.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < devices.size(); ++i) std::printf("%s%s", i ? ", " : ": ", devices[i].c_str());
+    std::printf("\n");
+  }
   std::printf("credentials      %s\n", credentials_line().c_str());
-  if (!c_up || !m_up) throw UserError("the local cloud is not (fully) running", "restart it: mos cloud down && mos cloud up");
+  if (!c_up || !m_up) throw UserError("the local cloud is not (fully) running", "restart it: mos cloud down" + dd + " && mos cloud up" + dd);
 }
 
 void cloud_down(const CloudOptions& o) {
-  Paths p(o.data_dir);
-  bool any = alive(read_pid(p.cloud_pid), "mos-cloud") || alive(read_pid(p.mosq_pid), "mosquitto");
+  std::string dd;
+  Paths p = resolve_data_dir(o, &dd);
+  bool any = cloud_running(p);
   stop_pid(p.cloud_pid, "mos-cloud");
   stop_pid(p.mosq_pid, "mosquitto");
   std::printf(any ? "The local cloud in %s is stopped (its data is kept).\n" : "The local cloud in %s was not running.\n",
@@ -381,7 +404,9 @@ mos::cli::Registration reg{"cloud", [](CLI::App& app) {
   auto* status = cloud->add_subcommand("status", "Show endpoints, ports, running state and connected clients");
   auto* down = cloud->add_subcommand("down", "Stop mos-cloud and Mosquitto (the data dir is kept)");
   for (auto* sc : {up, status, down})
-    sc->add_option("--data-dir", opts->data_dir, "Data directory (CA, registry, logs)")->capture_default_str();
+    sc->add_option("--data-dir", opts->data_dir,
+                   "Data directory (CA, registry, logs); default .mos/cloud here, and for status/down "
+                   "the newest cloud recorded in $XDG_STATE_HOME/mos/registry.json");
   up->add_option("--http-port", opts->http_port, "Port of the AWS IoT API (HTTP, 127.0.0.1)")->capture_default_str();
   up->add_option("--mqtt-port", opts->mqtt_port, "Port of the MQTT mTLS listener")->capture_default_str();
   up->add_option("--plugin", opts->plugin, "mos_policy_plugin.so to load (default: the one built next to mos)");

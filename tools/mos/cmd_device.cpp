@@ -3,10 +3,18 @@
 //   mos config-get [KEY]                  Config.Get
 //   mos config-set K=V... [--no-reboot]   Config.Get (types), Config.Set, Config.Save
 //   mos ls [-l] | get FILE | put LOCAL [REMOTE] | rm FILE    the board's flash store
-//   mos console [--timeout S] [--until RE]                   the serial log
+//   mos console [--timeout S] [--until RE]   the serial log; typed lines go to the board
+//   mos wifi SSID PASS                    join an access point (Config.Set + Save, reboot)
 //   mos ports                             candidate serial ports
 // The port comes from --port, then $MOS_PORT, else `auto`.
+#include <poll.h>
+#include <signal.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
 
 #include <chrono>
 #include <cstdio>
@@ -14,16 +22,13 @@
 #include <iostream>
 #include <regex>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "cli.h"
-#include "mos/rpcclient/ports.h"
-#if __has_include("sim_boards.h")
-#include "sim_boards.h"  // running virtual boards are serial ports too
-#define MOS_CLI_HAVE_SIM 1
-#endif
-#include "mos/rpcclient/rpc_client.h"
+#include "device_session.h"
+#include "mos/rpcclient/relaxed_json.h"
 
 namespace mos::cli {
 namespace {
@@ -34,59 +39,9 @@ using rpcclient::SerialPort;
 using rpcclient::PortInfo;
 using namespace std::chrono_literals;
 
-struct Globals {
-  std::string port = "auto";
-  double timeout_s = 0;  // 0 = the command's default
-  bool verbose = false;
-};
-Globals g;
-
-// `--port auto`, as Mongoose OS's mos on Linux: /dev/ttyUSB*, /dev/ttyACM*,
-// then the pseudo-terminals of running virtual boards.
-std::vector<PortInfo> all_ports() {
-  std::vector<PortInfo> ports = rpcclient::candidate_ports();
-#ifdef MOS_CLI_HAVE_SIM
-  for (const auto& b : sim_boards()) {
-    if (b.running && !b.pty.empty()) ports.push_back({b.pty, "virtual board " + b.name});
-  }
-#endif
-  return ports;
-}
-
-std::string resolve_port(const std::string& port) {
-  if (port != "auto" && !port.empty()) return port;
-  auto ports = all_ports();
-  if (ports.empty()) {
-    throw UserError("no serial port found (no /dev/ttyUSB*, /dev/ttyACM* or running virtual board)",
-                    "plug a board in, or start a virtual one with `mos sim start`, then pass --port");
-  }
-  std::fprintf(stderr, "Using port %s (%s)\n", ports.front().path.c_str(), ports.front().what.c_str());
-  return ports.front().path;
-}
-
-std::chrono::milliseconds rpc_timeout() {
-  return std::chrono::milliseconds(static_cast<int64_t>((g.timeout_s > 0 ? g.timeout_s : 5.0) * 1000));
-}
-
-// An open port plus a client; console lines seen during a call go to stderr
-// with --verbose, else nowhere (they are the board's log, not our output).
-struct Session {
-  explicit Session(bool print_log = false)
-      : port(open_port(resolve_port(g.port))),
-        client(port, {rpc_timeout(), true, [print_log](std::string_view line) {
-                        if (print_log || g.verbose) std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
-                      }}) {}
-
-  static SerialPort open_port(const std::string& path) {
-    try {
-      return SerialPort(path);
-    } catch (const std::runtime_error& e) {
-      throw UserError(e.what(), "check the path with `mos ports` (virtual boards: `mos sim list`)");
-    }
-  }
-  SerialPort port;
-  RpcClient client;
-};
+// --port/--timeout/--verbose, port resolution and Session: device_session.h
+// (shared with cmd_aws_iot_setup.cpp).
+DeviceGlobals& g = device_globals();
 
 std::string pretty(const Json& j) { return j.dump(2); }
 
@@ -161,15 +116,23 @@ void set_path(Json* tree, const std::string& key, Json value) {
 
 // ---- commands ----
 
+// Strict JSON, or the relaxed JSON the device reads ({pin:2,value:0}).
+Json parse_args(const std::string& args_text) {
+  Json args = Json::parse(args_text, nullptr, false);
+  if (!args.is_discarded()) return args;
+  std::string strict, why;
+  if (rpcclient::relaxed_to_strict(args_text, &strict, &why)) {
+    args = Json::parse(strict, nullptr, false);
+    if (!args.is_discarded()) return args;
+    why = "not JSON";
+  }
+  throw UsageError("call: the arguments are not JSON (" + why + "): " + args_text,
+                   "quote them for the shell, e.g. mos call GPIO.Write '{pin: 2, value: 0}'");
+}
+
 void cmd_call(const std::string& method, const std::string& args_text) {
   Json args;
-  if (!args_text.empty()) {
-    args = Json::parse(args_text, nullptr, false);
-    if (args.is_discarded()) {
-      throw UserError("call: the arguments are not valid JSON: " + args_text,
-                      "quote them for the shell, e.g. mos call FS.Get '{\"filename\":\"conf9.json\"}'");
-    }
-  }
+  if (!args_text.empty()) args = parse_args(args_text);
   Session s;
   Json r = s.client.call(method, args);
   std::printf("%s\n", pretty(r).c_str());
@@ -183,12 +146,13 @@ void cmd_config_get(const std::string& key) {
 
 void cmd_config_set(const std::vector<std::string>& pairs, bool no_reboot, bool no_save) {
   Session s;
+  std::fprintf(stderr, "Getting configuration...\n");
   Json tree = s.client.call("Config.Get");
   Json patch = Json::object();
   for (const auto& kv : pairs) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw UserError("config-set: \"" + kv + "\" is not KEY=VALUE", "e.g. mos config-set mqtt.enable=true");
+      throw UsageError("config-set: \"" + kv + "\" is not KEY=VALUE", "e.g. mos config-set mqtt.enable=true");
     }
     std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
     const Json* cur = find_key(tree, key);
@@ -219,16 +183,22 @@ void cmd_ls(bool long_format) {
     }
   }
   if (!have) r = s.client.call("FS.List");
-  if (!r.is_array()) throw UserError("FS.List: unexpected answer " + r.dump(), "");
+  if (!r.is_array()) throw UserError("the board's file list is not a list: " + r.dump(), "");
+  // "name size" per line, sorted by name, as Mongoose OS's `mos ls -l`.
+  std::vector<std::pair<std::string, std::string>> files;
   for (const auto& e : r) {
     if (e.is_string()) {
-      std::printf("%s\n", e.get<std::string>().c_str());
-    } else if (e.is_object() && e.contains("name")) {
-      if (long_format && e.contains("size")) {
-        std::printf("%8s %s\n", e["size"].dump().c_str(), e["name"].get<std::string>().c_str());
-      } else {
-        std::printf("%s\n", e["name"].get<std::string>().c_str());
-      }
+      files.emplace_back(e.get<std::string>(), "");
+    } else if (e.is_object() && e.contains("name") && e["name"].is_string()) {
+      files.emplace_back(e["name"].get<std::string>(), e.contains("size") ? e["size"].dump() : "");
+    }
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& [name, size] : files) {
+    if (long_format && !size.empty()) {
+      std::printf("%s %s\n", name.c_str(), size.c_str());
+    } else {
+      std::printf("%s\n", name.c_str());
     }
   }
 }
@@ -256,7 +226,7 @@ void cmd_get(const std::string& file, const std::string& out_path) {
 
 void cmd_put(const std::string& local, std::string remote) {
   std::ifstream f(local, std::ios::binary);
-  if (!f) throw UserError("put: cannot read " + local, "check the path");
+  if (!f) throw UserError("put: cannot read " + local, "check the path (ls -l " + shell_quote(local) + ")");
   std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (remote.empty()) {
     auto slash = local.find_last_of('/');
@@ -264,19 +234,12 @@ void cmd_put(const std::string& local, std::string remote) {
   }
   Session s;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
-  size_t off = 0;
-  do {
-    std::string chunk = data.substr(off, kChunk);
-    s.client.call("FS.Put", {{"filename", remote},
-                             {"data", rpcclient::base64_encode(chunk)},
-                             {"append", off > 0}});
-    off += chunk.size();
-    if (tty || off >= data.size()) {
+  put_data(s.client, remote, data, [&](size_t off, size_t total) {
+    if (tty || off >= total) {
       std::fprintf(stderr, "%sWriting %s: %zu of %zu bytes (%d%%)%s", tty ? "\r" : "", remote.c_str(), off,
-                   data.size(), data.empty() ? 100 : int(off * 100 / data.size()),
-                   off >= data.size() ? "\n" : "");
+                   total, total == 0 ? 100 : int(off * 100 / total), off >= total ? "\n" : "");
     }
-  } while (off < data.size());
+  });
 }
 
 void cmd_rm(const std::string& file) {
@@ -284,60 +247,143 @@ void cmd_rm(const std::string& file) {
   s.client.call("FS.Remove", {{"filename", file}});
 }
 
+// Mongoose OS's `mos wifi SSID PASS`: station on, access point off, saved,
+// rebooted (the board joins after the reboot).
+void cmd_wifi(const std::string& ssid, const std::string& pass) {
+  Session s;
+  std::fprintf(stderr, "Getting configuration...\n");
+  Json tree = s.client.call("Config.Get");
+  Json wifi = {{"sta", {{"enable", true}, {"ssid", ssid}, {"pass", pass}}}};
+  // A board whose schema has no access point part has nothing to turn off.
+  if (find_key(tree, "wifi.ap.enable") != nullptr) wifi["ap"] = {{"enable", false}};
+  std::fprintf(stderr, "Setting new configuration...\n");
+  s.client.call("Config.Set", {{"config", {{"wifi", wifi}}}});
+  std::fprintf(stderr, "Saving and rebooting...\n");
+  s.client.call("Config.Save", {{"reboot", true}});
+}
+
+volatile std::sig_atomic_t g_console_stop = 0;
+void on_console_signal(int) { g_console_stop = 1; }
+
+// Puts the terminal back as it was, however the console ends.
+struct TerminalGuard {
+  TerminalGuard() {
+    if (::isatty(STDIN_FILENO) == 0 || ::tcgetattr(STDIN_FILENO, &saved) != 0) return;
+    active = true;
+    // Canonical mode with echo: the person edits a line, Enter sends it.
+    termios t = saved;
+    t.c_lflag |= ICANON | ECHO | ECHOE | ISIG;
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &t);
+  }
+  ~TerminalGuard() {
+    if (active) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  }
+  termios saved{};
+  bool active = false;
+};
+
+// Both ways, as a terminal program: what the board prints goes to stdout
+// (frames too, as the raw lines they are), what the person types goes to the
+// board line by line, so a hand-typed """{...}""" frame gets its reply.
 int cmd_console(const std::string& until) {
   const std::string path = resolve_port(g.port);
   SerialPort port = Session::open_port(path);
   std::regex re;
   if (!until.empty()) re = std::regex(until);
-  bool matched = false;
-  RpcClient client(port, {rpc_timeout(), true, [&](std::string_view line) {
-                            std::fwrite(line.data(), 1, line.size(), stdout);
-                            std::fputc('\n', stdout);
-                            std::fflush(stdout);
-                            if (!until.empty() && std::regex_search(line.begin(), line.end(), re)) {
-                              matched = true;
-                            }
-                          }});
+  TerminalGuard terminal;
+  struct sigaction sa {};
+  sa.sa_handler = on_console_signal;  // no SA_RESTART: poll() returns EINTR
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+  g_console_stop = 0;
+
+  bool matched = false, stdin_open = true;
+  std::string from_board, typed;
+  auto show_lines = [&](bool all) {
+    size_t start = 0, nl;
+    while ((nl = from_board.find('\n', start)) != std::string::npos || (all && start < from_board.size())) {
+      if (nl == std::string::npos) nl = from_board.size();
+      std::string line = from_board.substr(start, nl - start);
+      start = std::min(nl + 1, from_board.size());
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputc('\n', stdout);
+      if (!until.empty() && std::regex_search(line, re)) matched = true;
+    }
+    from_board.erase(0, start);
+    std::fflush(stdout);
+  };
   const auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    client.drain(100ms);
-    if (matched) return 0;
+  while (!matched && g_console_stop == 0) {
     if (g.timeout_s > 0 &&
         std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(g.timeout_s)) {
       break;
     }
+    pollfd fds[2] = {{port.fd(), POLLIN, 0}, {STDIN_FILENO, static_cast<short>(stdin_open ? POLLIN : 0), 0}};
+    if (::poll(fds, 2, 100) < 0) continue;  // EINTR: the loop checks the flag
+    if (fds[0].revents != 0) {
+      if (port.read_some(&from_board, 0ms) == 0 && (fds[0].revents & (POLLHUP | POLLERR)) != 0) {
+        std::this_thread::sleep_for(50ms);  // the board is rebooting / gone: keep waiting
+      }
+      show_lines(false);
+    }
+    if (stdin_open && fds[1].revents != 0) {
+      char buf[1024];
+      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0) {
+        typed.append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        stdin_open = false;  // end of a pipe (or Ctrl-D): keep showing the board
+        if (!typed.empty()) typed += '\n';
+      }
+      size_t nl;
+      while ((nl = typed.find('\n')) != std::string::npos) {
+        port.write(typed.substr(0, nl + 1));
+        typed.erase(0, nl + 1);
+      }
+    }
   }
+  show_lines(true);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  if (matched || g_console_stop != 0) return kExitOk;
   if (!until.empty()) {
-    std::fprintf(stderr, "console: no line matching /%s/ from %s in %g s\n", until.c_str(),
-                 path.c_str(), g.timeout_s);
-    return 1;
+    std::fprintf(stderr, "Error: console: no line matching /%s/ from %s in %g s\n  -> raise --timeout, or check the pattern\n",
+                 until.c_str(), path.c_str(), g.timeout_s);
+    return kExitFailed;
   }
-  return 0;
+  return kExitOk;
+}
+
+// The options every board command takes, before or after its name
+// (`mos --port P ls` and `mos ls --port P`). Added to each subcommand rather
+// than through CLI11's fallthrough, which would also take an argument that
+// names a command (`mos config-get wifi`) for that command.
+void add_board_options(CLI::App* a) {
+  a->add_option("--port", g.port, "serial port of the board: a tty or a virtual board's pty, or `auto`")
+      ->envname("MOS_PORT");
+  a->add_option("--timeout", g.timeout_s,
+                "seconds to wait for an RPC answer (default 5) or to run `console` (default: forever)");
+  a->add_flag("--verbose,-v", g.verbose, "print the board's log lines seen during RPC calls");
 }
 
 Registration reg{"device", [](CLI::App& app) {
-  app.add_option("--port", g.port,
-                 "serial port of the board: a tty or a virtual board's pty, or `auto`")
-      ->envname("MOS_PORT");
-  app.add_option("--timeout", g.timeout_s,
-                 "seconds to wait for an RPC answer (default 5) or to run `console` (default: forever)");
-  app.add_flag("--verbose,-v", g.verbose, "print the board's log lines seen during RPC calls");
+  add_board_options(&app);
 
   auto* call = app.add_subcommand("call", "call an RPC method on the board and print its result");
-  call->fallthrough();
   static std::string method, args;
   call->add_option("method", method, "e.g. Sys.GetInfo, RPC.List, GPIO.Write")->required();
-  call->add_option("args", args, "JSON arguments, e.g. '{\"pin\":2,\"value\":0}'");
+  call->add_option("args", args, "JSON arguments; keys may be bare as the device reads them, e.g. '{pin:2,value:0}'");
   call->callback([] { cmd_call(method, args); });
 
   auto* cget = app.add_subcommand("config-get", "print the board's configuration (or one key)");
-  cget->fallthrough();
   static std::string key;
   cget->add_option("key", key, "a key or section, e.g. mqtt or wifi.sta.ssid");
   cget->callback([] { cmd_config_get(key); });
 
   auto* cset = app.add_subcommand("config-set", "set config keys, save and reboot the board");
-  cset->fallthrough();
   static std::vector<std::string> pairs;
   static bool no_reboot = false, no_save = false;
   cset->add_option("pairs", pairs, "KEY=VALUE, e.g. mqtt.server=localhost:8883")->required();
@@ -346,44 +392,54 @@ Registration reg{"device", [](CLI::App& app) {
   cset->callback([] { cmd_config_set(pairs, no_reboot, no_save); });
 
   auto* ls = app.add_subcommand("ls", "list the files on the board");
-  ls->fallthrough();
   static bool long_format = false;
   ls->add_flag("-l", long_format, "show sizes");
   ls->callback([] { cmd_ls(long_format); });
 
   auto* get = app.add_subcommand("get", "print a file from the board (or save it with -o)");
-  get->fallthrough();
   static std::string get_file, get_out;
   get->add_option("file", get_file, "file name on the board")->required();
   get->add_option("-o,--output", get_out, "local file to write instead of stdout");
   get->callback([] { cmd_get(get_file, get_out); });
 
   auto* put = app.add_subcommand("put", "copy a local file to the board");
-  put->fallthrough();
   static std::string local, remote;
-  put->add_option("local", local, "local file")->required()->check(CLI::ExistingFile);
+  put->add_option("local", local, "local file")->required();
   put->add_option("remote", remote, "name on the board (default: the local base name)");
   put->callback([] { cmd_put(local, remote); });
 
   auto* rm = app.add_subcommand("rm", "remove a file from the board");
-  rm->fallthrough();
   static std::string rm_file;
   rm->add_option("file", rm_file, "file name on the board")->required();
   rm->callback([] { cmd_rm(rm_file); });
 
-  auto* console = app.add_subcommand("console", "print the board's serial log");
-  console->fallthrough();
+  auto* console = app.add_subcommand(
+      "console", "show the board's serial output and send it what you type, line by line (Ctrl-C quits)");
   static std::string until;
   console->add_option("--until", until,
                       "exit 0 at the first line matching this regex (1 at --timeout)");
   console->callback([] {
-    if (int rc = cmd_console(until); rc != 0) throw CLI::RuntimeError(rc);
+    if (int rc = cmd_console(until); rc != 0) throw ExitStatus{rc};
   });
 
+  auto* wifi = app.add_subcommand("wifi", "join a Wi-Fi network: set wifi.sta, turn the AP off, save, reboot");
+  static std::string ssid, pass;
+  wifi->add_option("ssid", ssid, "network name")->required();
+  wifi->add_option("pass", pass, "password (\"\" for an open network)")->required();
+  wifi->callback([] { cmd_wifi(ssid, pass); });
+
   auto* ports = app.add_subcommand("ports", "list serial ports and running virtual boards");
+  for (auto* sub : {call, cget, cset, ls, get, put, rm, console, wifi}) add_board_options(sub);
   ports->callback([] {
     auto found = all_ports();
-    if (found.empty()) std::printf("no serial ports; start a virtual board with `mos sim start`\n");
+    if (found.empty()) {
+      std::string looked = "/dev/ttyUSB*, /dev/ttyACM*";
+#ifdef MOS_CLI_HAVE_SIM
+      looked += " and the running virtual boards in " + sim_where_looked();
+#endif
+      std::printf("no serial ports (looked at %s); start a virtual board with `mos sim start`\n",
+                  looked.c_str());
+    }
     for (const auto& p : found) std::printf("%s\t%s\n", p.path.c_str(), p.what.c_str());
   });
 }};

@@ -6,7 +6,7 @@
 //   mos sim press N PIN [--ms M]
 // Boards live in $MOS_SIM_DIR (default .mos/sim), one directory per board:
 //   flash.bin    the flash image (kept across stop/start)
-//   board.json   name, pid, pty, status, mac, device_id, flash_size, aps, boot
+//   board.json   name, pid, pty, status, mac, flash_size, firmware, fw_id, aps, boot
 //   console.log  the console log (what UART0 printed)
 //   gpio.json    pin levels, rewritten atomically on every change
 //   ctl.sock     control socket (press a button, read pins live)
@@ -35,6 +35,9 @@
 #include "cli.h"
 #include "mos/sim/wifi.h"
 #include "sim_boards.h"
+#include "sim_program.h"
+#include "spawn.h"
+#include "user_state.h"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
@@ -45,6 +48,19 @@ std::string sim_root(const std::string& override_dir) {
   if (!override_dir.empty()) return override_dir;
   const char* env = std::getenv("MOS_SIM_DIR");
   return env != nullptr && *env != '\0' ? env : ".mos/sim";
+}
+
+bool sim_uses_registry() {
+  const char* env = std::getenv("MOS_SIM_DIR");
+  return env == nullptr || *env == '\0';
+}
+
+std::string sim_where_looked(const std::string& override_dir) {
+  std::string where = fs::absolute(sim_root(override_dir)).lexically_normal().string();
+  if (sim_uses_registry() && !registry_path().empty()) {
+    where += " and the boards recorded in " + registry_path();
+  }
+  return where;
 }
 
 namespace {
@@ -74,35 +90,55 @@ bool board_alive(int pid, const fs::path& dir) {
   return fs::equivalent(cwd, dir, ec);
 }
 
+bool read_board(const fs::path& dir, const std::string& fallback_name, SimBoard* out) {
+  std::error_code ec;
+  fs::path bj = dir / "board.json";
+  if (!fs::exists(bj, ec)) return false;
+  SimBoard b;
+  b.dir = fs::absolute(dir).lexically_normal().string();
+  b.name = fallback_name;
+  try {
+    Json j = Json::parse(read_text(bj));
+    b.name = j.value("name", b.name);
+    b.pid = j.value("pid", 0);
+    b.pty = j.value("pty", "");
+    b.mac = j.value("mac", "");
+    b.status = j.value("status", "");
+    b.firmware = j.value("firmware", "");
+    b.flash_size = j.value("flash_size", 0u);
+    for (const auto& a : j.value("aps", Json::array())) b.aps.push_back(a.get<std::string>());
+    std::string status = j.value("status", "");
+    b.running = status != "stopped" && board_alive(b.pid, dir);
+  } catch (const std::exception&) {
+    b.running = false;
+  }
+  *out = b;
+  return true;
+}
+
 }  // namespace
 
 std::vector<SimBoard> sim_boards(const std::string& root_dir) {
   std::vector<SimBoard> out;
   std::error_code ec;
-  fs::path root = sim_root(root_dir);
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    fs::path bj = entry.path() / "board.json";
-    if (!fs::exists(bj, ec)) continue;
+  auto add = [&](const fs::path& dir, const std::string& name) {
     SimBoard b;
-    b.dir = fs::absolute(entry.path()).string();
-    b.name = entry.path().filename().string();
-    try {
-      Json j = Json::parse(read_text(bj));
-      b.name = j.value("name", b.name);
-      b.pid = j.value("pid", 0);
-      b.pty = j.value("pty", "");
-      b.device_id = j.value("device_id", "");
-      b.firmware = j.value("firmware", "");
-      b.flash_size = j.value("flash_size", 0u);
-      for (const auto& a : j.value("aps", Json::array())) b.aps.push_back(a.get<std::string>());
-      std::string status = j.value("status", "");
-      b.running = status != "stopped" && board_alive(b.pid, entry.path());
-    } catch (const std::exception&) {
-      b.running = false;
+    if (!read_board(dir, name, &b)) return;
+    for (const SimBoard& seen : out) {
+      if (fs::equivalent(seen.dir, b.dir, ec)) return;
     }
     out.push_back(b);
+  };
+  for (const auto& entry : fs::directory_iterator(sim_root(root_dir), ec)) {
+    add(entry.path(), entry.path().filename().string());
   }
-  std::sort(out.begin(), out.end(), [](const SimBoard& a, const SimBoard& b) { return a.name < b.name; });
+  // Boards started from other directories (user_state.h).
+  if (sim_uses_registry()) {
+    for (const auto& [name, dir] : load_registry().boards) add(dir, name);
+  }
+  std::sort(out.begin(), out.end(), [](const SimBoard& a, const SimBoard& b) {
+    return a.name != b.name ? a.name < b.name : a.dir < b.dir;
+  });
   return out;
 }
 
@@ -120,12 +156,28 @@ struct SimOpts {
 };
 SimOpts o;
 
+// `mos sim ...` with --dir passes it on, so printed hints run as they are.
+std::string dir_arg() { return o.dir.empty() ? "" : " --dir " + shell_quote(o.dir); }
+
+// The --dir that reaches board b (its parent directory) when not the default.
+std::string board_dir_arg(const SimBoard& b) {
+  std::error_code ec;
+  fs::path parent = fs::path(b.dir).parent_path();
+  if (fs::equivalent(parent, fs::absolute(sim_root(o.dir)), ec)) return dir_arg();
+  return " --dir " + shell_quote(parent.string());
+}
+
 SimBoard find_board(const std::string& name) {
-  for (const SimBoard& b : sim_boards(o.dir)) {
-    if (b.name == name) return b;
+  // The same name in two places: the running one is meant.
+  const SimBoard* found = nullptr;
+  auto boards = sim_boards(o.dir);
+  for (const SimBoard& b : boards) {
+    if (b.name == name && (found == nullptr || (b.running && !found->running))) found = &b;
   }
-  throw UserError("no board named " + name + " in " + sim_root(o.dir),
-                  "see `mos sim list`, or start it with `mos sim start --name " + name + "`");
+  if (found != nullptr) return *found;
+  throw UserError("no board named " + name + " (looked in " + sim_where_looked(o.dir) + ")",
+                  "see `mos sim" + dir_arg() + " list`, or start it with `mos sim" + dir_arg() +
+                      " start --name " + name + "`");
 }
 
 uint32_t parse_size(const std::string& s) {
@@ -149,45 +201,41 @@ uint32_t parse_size(const std::string& s) {
   return static_cast<uint32_t>(n);
 }
 
+// The chip: mos-sim-board next to mos (or $MOS_SIM_BOARD). What it runs is
+// in its flash (--firmware, mos flash).
 std::string board_binary() {
-  if (!o.firmware.empty()) {
-    if (access(o.firmware.c_str(), X_OK) != 0) {
-      throw UserError("firmware " + o.firmware + " is not an executable board",
-                      "pass a mos_sim_firmware() build output, e.g. build/default/tools/mos/mos-sim-board");
-    }
-    return o.firmware;
-  }
   const char* env = std::getenv("MOS_SIM_BOARD");
   if (env != nullptr && *env != '\0') return env;
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   fs::path next = self.parent_path() / "mos-sim-board";
   if (!ec && access(next.c_str(), X_OK) == 0) return next.string();
-  throw UserError("the board firmware mos-sim-board is not next to mos (" + next.string() + ")",
-                  "build it: cmake --build --preset default --target mos_sim_firmware_c_mqtt "
-                  "(or pass --firmware PATH)");
+  throw UserError("the virtual board mos-sim-board is not next to mos (" + next.string() + ")",
+                  "build it: cmake --build --preset default --target mos_sim_chip");
 }
 
 void start() {
   if (!valid_name(o.name)) {
     throw UserError("bad board name '" + o.name + "'", "use 1-32 letters, digits, '-' or '_'");
   }
-  fs::path dir = fs::path(sim_root(o.dir)) / o.name;
+  // 0700: the board keeps its private key and config (with passwords) here.
+  fs::path dir = fs::absolute(fs::path(sim_root(o.dir)) / o.name).lexically_normal();
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw UserError("cannot create " + dir.string() + ": " + ec.message(), "");
-  dir = fs::absolute(dir);
+  if (std::string why = make_private_dir(dir.string()); !why.empty()) {
+    throw UserError("cannot create " + dir.string() + ": " + why, "pick another place with --dir DIR");
+  }
 
   std::vector<std::string> aps = o.aps;
   uint32_t flash_size = 0;
   for (const SimBoard& b : sim_boards(o.dir)) {
     if (b.name != o.name) continue;
+    // Names are per user (the registry): `mos sim stop NAME` must know which.
     if (b.running) {
       throw UserError("board " + o.name + " is already running (pid " + std::to_string(b.pid) +
-                          ", UART0 " + b.pty + ")",
-                      "use it, or stop it first with `mos sim stop " + o.name + "`");
+                          ", UART0 " + b.pty + ", state in " + b.dir + ")",
+                      "use it, or stop it first with `mos sim" + dir_arg() + " stop " + o.name + "`");
     }
-    if (aps.empty()) aps = b.aps;  // a restarted board keeps its surroundings
+    if (aps.empty() && fs::equivalent(b.dir, dir, ec)) aps = b.aps;  // a restarted board keeps its surroundings
   }
   for (const std::string& a : aps) {
     mos::sim::AccessPoint ap;
@@ -210,6 +258,12 @@ void start() {
     flash_size = have_image ? image_size : 4u << 20;
   }
   const std::string bin = board_binary();
+  if (!o.firmware.empty()) {
+    // A programmer on the flash chip before power-on; without --firmware the
+    // board keeps what its flash holds (blank: the ROM waits for mos flash).
+    std::string what = program_sim_flash((dir / "flash.bin").string(), flash_size, o.firmware, false);
+    std::printf("flash programmed with %s\n", what.c_str());
+  }
 
   std::vector<std::string> args = {bin, "--name", o.name, "--dir", dir.string(), "--flash-size",
                                    std::to_string(flash_size), "--flash-sync", o.flash_sync};
@@ -224,47 +278,32 @@ void start() {
     return log_start < text.size() ? text.substr(log_start) : std::string("(nothing: is it a board executable?)\n");
   };
 
-  pid_t pid = fork();
-  if (pid < 0) throw UserError(std::string("fork: ") + std::strerror(errno), "");
-  if (pid == 0) {
-    // The board outlives this command: its own session, no terminal, its
-    // output appended to console.log.
-    setsid();
-    int null = open("/dev/null", O_RDONLY);
-    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (null >= 0) dup2(null, 0);
-    if (out >= 0) {
-      dup2(out, 1);
-      dup2(out, 2);
-    }
-    // Only stdio goes along: the board must not hold our (or our caller's)
-    // pipes open, or a caller reading our output would wait for the board.
-    close_range(3, ~0u, 0);
-    std::vector<char*> av;
-    for (std::string& a : args) av.push_back(a.data());
-    av.push_back(nullptr);
-    execv(bin.c_str(), av.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", bin.c_str(), std::strerror(errno));
-    _exit(127);
-  }
+  // The board outlives this command (detached), its output appended to
+  // console.log.
+  SpawnOptions spawn_opts;
+  spawn_opts.stdout_path = log.string();
+  spawn_opts.stderr_path = log.string();
+  spawn_opts.detach = true;
+  const pid_t pid = spawn(args, spawn_opts);
 
   // Ready when it has written board.json (its UART0 exists then).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
+    if (wait_exit(pid, std::chrono::milliseconds(0)) != -1) {  // it exited
       throw UserError("board " + o.name + " failed to start; its log says:\n" + log_since_start(),
-                      "fix what the log says, then run `mos sim start --name " + o.name + "` again");
+                      "fix what the log says, then run `mos sim" + dir_arg() + " start --name " + o.name + "` again");
     }
-    for (const SimBoard& b : sim_boards(o.dir)) {
-      if (b.name == o.name && b.pid == pid && !b.pty.empty()) {
-        std::printf("board %s running (pid %d): UART0 on %s\n", b.name.c_str(), pid, b.pty.c_str());
-        std::printf("  device.id %s, flash %u KB, firmware %s, state in %s\n", b.device_id.c_str(),
-                    static_cast<unsigned>(b.flash_size / 1024), b.firmware.c_str(), dir.c_str());
-        std::printf("  talk to it: mos --port %s console   (or picocom %s)\n", b.pty.c_str(),
-                    b.pty.c_str());
-        return;
-      }
+    SimBoard b;
+    if (read_board(dir, o.name, &b) && b.pid == pid && !b.pty.empty()) {
+      // Found later from any directory ($MOS_SIM_DIR keeps tests apart).
+      if (sim_uses_registry()) record_board(o.name, dir.string());
+      std::printf("board %s running (pid %d): UART0 on %s\n", b.name.c_str(), pid, b.pty.c_str());
+      std::printf("  MAC %s, flash %u KB, firmware %s, state in %s\n", b.mac.c_str(),
+                  static_cast<unsigned>(b.flash_size / 1024),
+                  b.firmware == "-" ? "none (the ROM waits for mos flash)" : b.firmware.c_str(),
+                  dir.c_str());
+      std::printf("  talk to it: mos --port %s console   (or picocom %s)\n", b.pty.c_str(), b.pty.c_str());
+      return;
     }
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
@@ -278,16 +317,18 @@ void start() {
 void list() {
   auto boards = sim_boards(o.dir);
   if (boards.empty()) {
-    std::printf("no boards in %s: start one with `mos sim start --name NAME --ap SSID:PASS`\n",
-                sim_root(o.dir).c_str());
+    std::printf("no boards (looked in %s): start one with `mos sim%s start --name NAME --ap SSID:PASS`\n",
+                sim_where_looked(o.dir).c_str(), dir_arg().c_str());
     return;
   }
-  std::printf("%-16s %-8s %-8s %-14s %-16s %s\n", "NAME", "STATUS", "PID", "PORT", "DEVICE ID",
+  std::printf("%-16s %-9s %-8s %-14s %-18s %s\n", "NAME", "STATUS", "PID", "PORT", "MAC",
               "FIRMWARE");
   for (const SimBoard& b : boards) {
-    std::printf("%-16s %-8s %-8s %-14s %-16s %s\n", b.name.c_str(), b.running ? "running" : "stopped",
+    // A running chip is "running" (firmware), "download" (ROM loader) or "in reset".
+    std::string status = b.running ? (b.status.empty() ? "running" : b.status) : "stopped";
+    std::printf("%-16s %-9s %-8s %-14s %-18s %s\n", b.name.c_str(), status.c_str(),
                 b.running ? std::to_string(b.pid).c_str() : "-", b.running ? b.pty.c_str() : "-",
-                b.device_id.c_str(), b.firmware.c_str());
+                b.mac.c_str(), b.firmware.c_str());
   }
 }
 
@@ -313,7 +354,7 @@ void stop() {
 // One request line to the board's control socket, one reply line back.
 std::string control(const SimBoard& b, const std::string& request) {
   if (!b.running) {
-    throw UserError("board " + b.name + " is not running", "start it with `mos sim start --name " + b.name + "`");
+    throw UserError("board " + b.name + " is not running", "start it with `mos sim" + board_dir_arg(b) + " start --name " + b.name + "`");
   }
   std::string path = b.dir + "/ctl.sock";
   sockaddr_un addr{};
@@ -331,7 +372,8 @@ std::string control(const SimBoard& b, const std::string& request) {
   if (!ok) {
     if (fd >= 0) close(fd);
     throw UserError("cannot reach board " + b.name + " at " + b.dir + "/ctl.sock: " + std::strerror(errno),
-                    "check `mos sim list`; restart it with `mos sim stop " + b.name + "` and `mos sim start --name " + b.name + "`");
+                    "check `mos sim list`; restart it with `mos sim stop " + b.name + "` and `mos sim" + board_dir_arg(b) +
+                        " start --name " + b.name + "`");
   }
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -367,7 +409,7 @@ void gpio() {
   try {
     j = Json::parse(text);
   } catch (const std::exception&) {
-    throw UserError("board " + b.name + " has no readable pin state", "start it: `mos sim start --name " + b.name + "`");
+    throw UserError("board " + b.name + " has no readable pin state", "start it: `mos sim" + board_dir_arg(b) + " start --name " + b.name + "`");
   }
   const Json& pins = j.at("pins");
   auto print_pin = [&](const std::string& key) {
@@ -394,6 +436,15 @@ void gpio() {
   for (int pin : order) print_pin(std::to_string(pin));
 }
 
+bool g_download = false;
+
+// The RST button (with --download, as if FLASH were held: the ROM loader).
+void reset() {
+  SimBoard b = find_board(o.name);
+  control(b, g_download ? "reset download" : "reset");
+  std::printf("reset %s%s\n", b.name.c_str(), g_download ? " into its ROM loader (download mode)" : "");
+}
+
 void press() {
   SimBoard b = find_board(o.name);
   control(b, "press " + std::to_string(o.pin) + " " + std::to_string(o.ms));
@@ -403,8 +454,15 @@ void press() {
 Registration reg{"sim", [](CLI::App& app) {
   CLI::App* sim = app.add_subcommand("sim", "Virtual NodeMCU boards: start, list, stop, read pins, press buttons");
   sim->require_subcommand(1);
-  sim->fallthrough();
-  sim->add_option("--dir", o.dir, "Where boards keep their state (default $MOS_SIM_DIR or .mos/sim)");
+  // --dir on `sim` and on each subcommand (`mos sim start --dir D` too). Not
+  // through CLI11's fallthrough: that would take a board named like a
+  // command ("list") for the command.
+  auto add_dir = [](CLI::App* a) {
+    a->add_option("--dir", o.dir,
+                  "Where boards keep their state (default $MOS_SIM_DIR, else .mos/sim here; boards started "
+                  "elsewhere are found through the registry in $XDG_STATE_HOME/mos)");
+  };
+  add_dir(sim);
 
   CLI::App* s = sim->add_subcommand("start", "Start a board in the background and print its serial port");
   s->add_option("--name", o.name, "Board name (its MAC and device.id derive from it)")->capture_default_str();
@@ -415,7 +473,9 @@ Registration reg{"sim", [](CLI::App& app) {
                 "crash may) or every-write (msync each write: slow)")
       ->check(CLI::IsMember({"on-flush", "every-write"}))
       ->capture_default_str();
-  s->add_option("--firmware", o.firmware, "Board executable (default: mos-sim-board next to mos)");
+  s->add_option("--firmware", o.firmware,
+                "fw.zip (or a fw.bin image) to program into the flash first; without it the board "
+                "boots what its flash holds (a new board: the ROM loader, waiting for mos flash)");
   s->callback(start);
 
   sim->add_subcommand("list", "List boards with their status and serial port")->callback(list);
@@ -434,6 +494,12 @@ Registration reg{"sim", [](CLI::App& app) {
   p->add_option("pin", o.pin, "Pin (the FLASH button is 0)")->required();
   p->add_option("--ms", o.ms, "How long to hold it, ms")->capture_default_str()->check(CLI::Range(1, 600000));
   p->callback(press);
+
+  CLI::App* r = sim->add_subcommand("reset", "Reset a board (its RST button): the ROM boots the flash again");
+  r->add_option("name", o.name, "Board name")->required();
+  r->add_flag("--download", g_download, "Hold GPIO0 low through the reset: the ROM serial loader");
+  r->callback(reset);
+  for (CLI::App* sub : {s, st, g, p, r, sim->get_subcommand("list")}) add_dir(sub);
 }};
 
 }  // namespace

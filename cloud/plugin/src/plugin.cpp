@@ -9,6 +9,12 @@
 //    data_version), certificate statuses are re-read and sessions whose
 //    certificate is no longer ACTIVE (or was deleted) are kicked; policies are
 //    re-bound for the others;
+//  - AWS IoT Core's message broker limits (mos/cloud/aws_limits.h): client
+//    id length at CONNECT, payload size, topic length and depth on PUBLISH
+//    (the connection is closed, as AWS does), topic filter length and depth
+//    and subscriptions per connection on SUBSCRIBE (that filter is refused);
+//  - connects and disconnects are recorded in the registry's connections
+//    table (Registry::connected_clients(), `mos cloud status`);
 //  - every denial is logged with principal (certificate id), client id,
 //    action, resource and the reason.
 //
@@ -20,6 +26,7 @@
 // and mosquitto_client_certificate() then returns the peer's X509.
 #include "registry_reader.h"
 
+#include "mos/cloud/aws_limits.h"
 #include "mos/policy/policy.h"
 
 extern "C" {
@@ -31,10 +38,13 @@ extern "C" {
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +68,9 @@ struct Session {
   std::string cert_arn;
   std::string common_name;
   bool dataplane = false;
+  int64_t serial = 0;          // this CONNECT's number (connections.session)
+  std::string thing_name;      // attached thing named like the client id, if any
+  std::set<std::string> subscriptions;  // filters granted, for the per-connection limit
   Variables vars;
   BoundPolicies bound;
 };
@@ -70,6 +83,8 @@ struct Plugin {
   std::unordered_map<const struct mosquitto*, Session> sessions;
   std::chrono::steady_clock::time_point next_check{};
   int64_t seen_data_version = -1;
+  int64_t next_serial = 1;
+  bool warned_connections = false;
   std::string resource;  // scratch buffer for ACL resource ARNs
 };
 
@@ -79,6 +94,59 @@ void log_deny(const std::string& principal, const std::string& client_id, const 
               const std::string& resource, const std::string& why) {
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "mos-policy: DENY %s principal=%s client=%s resource=%s: %s",
                        action, principal.c_str(), client_id.c_str(), resource.c_str(), why.c_str());
+}
+
+namespace L = mos::cloud::aws_limits;
+
+// Why `topic` (a topic name or filter) breaks AWS IoT's limits, or "".
+// The Basic Ingest prefix $aws/rules/<rule>/ counts for neither limit.
+std::string topic_limit_violation(const std::string& topic) {
+  std::string_view t(topic);
+  if (t.rfind("$aws/rules/", 0) == 0) {
+    size_t end = t.find('/', std::strlen("$aws/rules/"));
+    t = end == std::string_view::npos ? std::string_view() : t.substr(end + 1);
+  }
+  if (t.size() > L::kMaxTopicBytes)
+    return "topic is " + std::to_string(t.size()) + " bytes; AWS IoT allows at most " +
+           std::to_string(L::kMaxTopicBytes);
+  size_t slashes = static_cast<size_t>(std::count(t.begin(), t.end(), '/'));
+  if (slashes > L::kMaxTopicSlashes)
+    return "topic has " + std::to_string(slashes) + " forward slashes (" + std::to_string(slashes + 1) +
+           " levels); AWS IoT allows at most " + std::to_string(L::kMaxTopicSlashes) + " (" +
+           std::to_string(L::kMaxTopicSlashes + 1) + " levels)";
+  return "";
+}
+
+// What a certificate that is not ACTIVE can do about it. A REVOKED one can
+// never be reactivated (UpdateCertificate refuses), so the way out is a new
+// certificate.
+std::string status_hint(const std::string& status, const std::string& cert_id) {
+  if (status == "REVOKED")
+    return "a revoked certificate cannot be made ACTIVE again; create a new certificate: mos "
+           "aws-iot-setup (or aws iot create-keys-and-certificate --set-as-active, then attach "
+           "the policy and thing to it)";
+  if (status == "INACTIVE")
+    return "aws iot update-certificate --certificate-id " + cert_id + " --new-status ACTIVE";
+  return "only ACTIVE certificates may connect (aws iot describe-certificate --certificate-id " +
+         cert_id + ")";
+}
+
+// Every admitted session, mos-cloud's own publisher included (its client id
+// is mos-cloud-dataplane; readers may leave it out).
+void record_connect(Plugin* p, const Session& s) {
+  std::string error;
+  if (!p->registry.record_connect(s.client_id, s.cert_id, s.thing_name, s.serial,
+                                  static_cast<int64_t>(std::time(nullptr)), &error) &&
+      !p->warned_connections) {
+    p->warned_connections = true;
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "mos-policy: cannot record connections (mos cloud status "
+                         "will not list clients): %s", error.c_str());
+  }
+}
+
+void record_disconnect(Plugin* p, const Session& s) {
+  std::string error;
+  p->registry.record_disconnect(s.client_id, s.serial, &error);
 }
 
 std::string hex(const unsigned char* p, unsigned n) {
@@ -129,6 +197,7 @@ bool load_policies(Plugin* p, Session* s, std::string* why) {
     return false;
   }
   v.set("iot:Connection.Thing.IsAttached", t == Lookup::kFound ? "true" : "false");
+  s->thing_name = t == Lookup::kFound ? thing.name : std::string();
   if (t == Lookup::kFound) {
     v.set("iot:Connection.Thing.ThingName", thing.name);
     if (thing.type) v.set("iot:Connection.Thing.ThingTypeName", *thing.type);
@@ -152,9 +221,19 @@ int on_basic_auth(int, void* event_data, void* userdata) {
   std::string client_id = str_or(mosquitto_client_id(ed->client), "");
   std::string resource = p->registry.arn_prefix() + "client/" + client_id;
   try {
-    p->sessions.erase(ed->client);
+    if (auto old = p->sessions.find(ed->client); old != p->sessions.end()) {
+      record_disconnect(p, old->second);
+      p->sessions.erase(old);
+    }
     Session s;
     s.client_id = client_id;
+    s.serial = p->next_serial++;
+    if (client_id.size() > L::kMaxClientIdBytes) {
+      log_deny("-", client_id.substr(0, 64) + "...", "iot:Connect", resource.substr(0, 200) + "...",
+               "client id is " + std::to_string(client_id.size()) + " bytes; AWS IoT allows at most " +
+                   std::to_string(L::kMaxClientIdBytes) + " (use a shorter client id)");
+      return MOSQ_ERR_AUTH;
+    }
     auto* x = static_cast<X509*>(mosquitto_client_certificate(ed->client));
     if (x == nullptr) {
       log_deny("-", client_id, "iot:Connect", resource,
@@ -167,10 +246,12 @@ int on_basic_auth(int, void* event_data, void* userdata) {
       log_deny("-", client_id, "iot:Connect", resource, "cannot hash the client certificate");
       return MOSQ_ERR_AUTH;
     }
+    std::string error_unused;
     if (!p->dataplane_sha256.empty() && s.cert_id == p->dataplane_sha256) {
       s.dataplane = true;
       mosquitto_log_printf(MOSQ_LOG_INFO, "mos-policy: ALLOW iot:Connect client=%s: mos-cloud data plane",
                            client_id.c_str());
+      if (ensure_registry(p, &error_unused)) record_connect(p, s);
       p->sessions.emplace(ed->client, std::move(s));
       return MOSQ_ERR_SUCCESS;
     }
@@ -194,8 +275,8 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     }
     if (cert.status != "ACTIVE") {
       log_deny(s.cert_id, client_id, "iot:Connect", resource,
-               "certificate status is " + cert.status +
-                   ", not ACTIVE (aws iot update-certificate --new-status ACTIVE)");
+               "certificate status is " + cert.status + ", not ACTIVE (" + status_hint(cert.status, s.cert_id) +
+                   ")");
       return MOSQ_ERR_AUTH;
     }
     s.cert_arn = cert.arn;
@@ -210,6 +291,7 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     }
     mosquitto_log_printf(MOSQ_LOG_INFO, "mos-policy: ALLOW iot:Connect principal=%s client=%s: %s",
                          s.cert_id.c_str(), client_id.c_str(), d.reason.c_str());
+    record_connect(p, s);
     p->sessions.emplace(ed->client, std::move(s));
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {
@@ -228,7 +310,11 @@ int on_acl_check(int, void* event_data, void* userdata) {
     case MOSQ_ACL_READ: action = "iot:Receive"; kind = "topic/"; break;
     case MOSQ_ACL_SUBSCRIBE: action = "iot:Subscribe"; kind = "topicfilter/"; break;
     // AWS IoT has no unsubscribe permission.
-    case MOSQ_ACL_UNSUBSCRIBE: return MOSQ_ERR_SUCCESS;
+    case MOSQ_ACL_UNSUBSCRIBE: {
+      auto it = p->sessions.find(ed->client);
+      if (it != p->sessions.end()) it->second.subscriptions.erase(str_or(ed->topic, ""));
+      return MOSQ_ERR_SUCCESS;
+    }
     default: return MOSQ_ERR_ACL_DENIED;
   }
   try {
@@ -240,7 +326,41 @@ int on_acl_check(int, void* event_data, void* userdata) {
                "connection was not admitted by the mos policy plugin");
       return MOSQ_ERR_ACL_DENIED;
     }
-    const Session& s = it->second;
+    Session& s = it->second;
+    // AWS IoT Core's limits come before the policy, as in AWS.
+    if (ed->access == MOSQ_ACL_WRITE) {
+      std::string why;
+      if (ed->payloadlen > L::kMaxPayloadBytes)
+        why = "payload is " + std::to_string(ed->payloadlen) + " bytes; AWS IoT allows at most " +
+              std::to_string(L::kMaxPayloadBytes) + " (PAYLOAD_LIMIT_EXCEEDED)";
+      else
+        why = topic_limit_violation(str_or(ed->topic, ""));
+      if (!why.empty()) {
+        // Not MOSQ_ERR_ACL_DENIED: any other error makes Mosquitto drop the
+        // connection, which is what AWS does (lifecycle event CLIENT_ERROR).
+        log_deny(s.cert_id, s.client_id, action, resource.substr(0, 300), why + "; disconnecting");
+        return MOSQ_ERR_PAYLOAD_SIZE;
+      }
+    }
+    if (ed->access == MOSQ_ACL_SUBSCRIBE) {
+      std::string filter = str_or(ed->topic, "");
+      std::string why = topic_limit_violation(filter);
+      if (why.empty() && !s.subscriptions.count(filter) &&
+          s.subscriptions.size() >= L::kMaxSubscriptionsPerConnection)
+        why = "connection already has " + std::to_string(s.subscriptions.size()) +
+              " subscriptions; AWS IoT allows at most " + std::to_string(L::kMaxSubscriptionsPerConnection) +
+              " (unsubscribe from one first)";
+      if (!why.empty()) {
+        log_deny(s.cert_id, s.client_id, action, resource.substr(0, 300), why);
+        return MOSQ_ERR_ACL_DENIED;  // SUBACK failure for this filter only
+      }
+      if (s.dataplane || s.bound.allows(action, resource)) {
+        s.subscriptions.insert(filter);
+        return MOSQ_ERR_SUCCESS;
+      }
+      log_deny(s.cert_id, s.client_id, action, resource, s.bound.check(action, resource).reason);
+      return MOSQ_ERR_ACL_DENIED;
+    }
     if (s.dataplane) return MOSQ_ERR_SUCCESS;
     if (s.bound.allows(action, resource)) return MOSQ_ERR_SUCCESS;
     log_deny(s.cert_id, s.client_id, action, resource, s.bound.check(action, resource).reason);
@@ -283,6 +403,7 @@ void recheck_sessions(Plugin* p) {
                            s.cert_id.c_str(), s.client_id.c_str(), *st == "deleted" ? "was " : "is now ",
                            st->c_str());
       kick.push_back(s.client_id);
+      record_disconnect(p, s);
       it = p->sessions.erase(it);
       continue;
     }
@@ -314,7 +435,14 @@ int on_tick(int, void*, void* userdata) {
 int on_disconnect(int, void* event_data, void* userdata) {
   auto* p = static_cast<Plugin*>(userdata);
   auto* ed = static_cast<mosquitto_evt_disconnect*>(event_data);
-  p->sessions.erase(ed->client);
+  auto it = p->sessions.find(ed->client);
+  if (it == p->sessions.end()) return MOSQ_ERR_SUCCESS;
+  try {
+    record_disconnect(p, it->second);
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "mos-policy: cannot record a disconnect: %s", e.what());
+  }
+  p->sessions.erase(it);
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -363,6 +491,9 @@ MOS_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, v
   if (!p->registry.open(p->db_path, &error)) {
     // Not fatal: the registry is opened again at the first CONNECT.
     mosquitto_log_printf(MOSQ_LOG_WARNING, "mos-policy: %s", error.c_str());
+  } else if (!p->registry.clear_connections(&error)) {
+    // A broker starting has no clients: forget the rows of a previous run.
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "mos-policy: cannot reset the connections table: %s", error.c_str());
   }
   int rc = MOSQ_ERR_SUCCESS;
   struct Reg {

@@ -32,6 +32,7 @@ bool bind(sqlite3_stmt* s, int index, const std::string& v) {
 RegistryReader::~RegistryReader() { close(); }
 
 void RegistryReader::close() {
+  writable_ = false;
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   statements_.clear();
   parsed_.clear();
@@ -43,8 +44,15 @@ void RegistryReader::close() {
 
 bool RegistryReader::open(const std::string& path, std::string* error) {
   close();
-  // Read-only: mos-cloud is the only writer (WAL mode lets us read while it writes).
-  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Read-write (no create) for the connections table only; mos-cloud owns
+  // everything else. Read-only if the file is not writable to the broker.
+  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  writable_ = rc == SQLITE_OK;
+  if (rc != SQLITE_OK) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  }
   if (rc != SQLITE_OK) {
     *error = "cannot open registry " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) +
              " (start mos-cloud first: mos cloud up)";
@@ -172,6 +180,43 @@ int64_t RegistryReader::data_version() {
   Stmt s(prepare("PRAGMA data_version", &error));
   if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return -1;
   return sqlite3_column_int64(s.get(), 0);
+}
+
+bool RegistryReader::exec_bound(const char* sql, const std::vector<std::string>& text,
+                                const std::vector<int64_t>& ints, std::string* error) {
+  if (!writable_) {
+    *error = "registry is open read-only";
+    return false;
+  }
+  Stmt s(prepare(sql, error));
+  if (!s) return false;
+  int i = 0;
+  for (const auto& t : text)
+    if (!bind(s.get(), ++i, t)) return false;
+  for (int64_t v : ints) sqlite3_bind_int64(s.get(), ++i, v);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) {
+    *error = sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+bool RegistryReader::record_connect(const std::string& client_id, const std::string& cert_id,
+                                    const std::string& thing_name, int64_t session, int64_t now,
+                                    std::string* error) {
+  return exec_bound(
+      "INSERT OR REPLACE INTO connections(client_id, certificate_id, thing_name, session, connected_at) "
+      "VALUES(?, ?, NULLIF(?, ''), ?, ?)",
+      {client_id, cert_id, thing_name}, {session, now}, error);
+}
+
+bool RegistryReader::record_disconnect(const std::string& client_id, int64_t session, std::string* error) {
+  return exec_bound("DELETE FROM connections WHERE client_id = ? AND session = ?", {client_id}, {session},
+                    error);
+}
+
+bool RegistryReader::clear_connections(std::string* error) {
+  return exec_bound("DELETE FROM connections", {}, {}, error);
 }
 
 }  // namespace mos::cloud

@@ -1,4 +1,6 @@
-// Read-only view of mos-cloud's registry.db for the Mosquitto policy plugin.
+// mos-cloud's registry.db as the Mosquitto policy plugin sees it: read-only
+// for certificates, policies and things; the plugin writes only the
+// connections table.
 // The schema is owned by mos-cloud (cloud/registry/schema.sql); what is read
 // here is listed in CLOUD_CONTRACT.md ("Plugin reads").
 #pragma once
@@ -54,7 +56,20 @@ class RegistryReader {
   Lookup attached_thing(const std::string& principal, const std::string& thing_name, ThingInfo* out,
                         std::string* error);
   // PRAGMA data_version: changes whenever another connection commits; -1 on error.
+  // The plugin's own writes below go through this connection, so they do not
+  // change it (and do not trigger a re-check of every session).
   int64_t data_version();
+
+  // The connections table (schema.sql): the broker's own record of who is
+  // connected, for Registry::connected_clients() (`mos cloud status`).
+  // `session` tells a takeover's late DISCONNECT from the new session's row.
+  // False with *error when the registry was opened read-only or the write failed.
+  bool writable() const { return writable_; }
+  bool record_connect(const std::string& client_id, const std::string& cert_id,
+                      const std::string& thing_name, int64_t session, int64_t now, std::string* error);
+  bool record_disconnect(const std::string& client_id, int64_t session, std::string* error);
+  // At broker start nobody is connected.
+  bool clear_connections(std::string* error);
 
  private:
   // Prepared once per connection and reused (reset) on every call: a CONNECT
@@ -62,7 +77,11 @@ class RegistryReader {
   sqlite3_stmt* prepare(const char* sql, std::string* error);
   bool read_meta(std::string* error);
 
+  bool exec_bound(const char* sql, const std::vector<std::string>& text, const std::vector<int64_t>& ints,
+                  std::string* error);
+
   sqlite3* db_ = nullptr;
+  bool writable_ = false;
   std::map<const char*, sqlite3_stmt*> statements_;
   // Parsed documents by policy name, keyed on the document text.
   std::map<std::string, std::pair<std::string, policy::PolicyDoc>> parsed_;

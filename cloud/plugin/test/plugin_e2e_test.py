@@ -86,7 +86,22 @@ class PluginEndToEnd(unittest.TestCase):
         self.reg.attach("all", arn)
         r = self.pub(self.dev1, "dev1", "a")
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn("certificate status is INACTIVE, not ACTIVE", self.broker.wait_log("DENY iot:Connect"))
+        line = self.broker.wait_log("DENY iot:Connect")
+        self.assertIn("certificate status is INACTIVE, not ACTIVE", line)
+        self.assertIn(f"update-certificate --certificate-id {cert_id(self.dev1)} --new-status ACTIVE", line)
+
+    def test_revoked_certificate_hint_says_what_works(self):
+        # UpdateCertificate refuses REVOKED -> ACTIVE, so the hint must not suggest it.
+        arn = self.reg.add_cert(self.dev1, status="REVOKED")
+        self.reg.add_policy("all", policy(allow("iot:*", "*")))
+        self.reg.attach("all", arn)
+        r = self.pub(self.dev1, "dev1", "a")
+        self.assertNotEqual(r.returncode, 0)
+        line = self.broker.wait_log("DENY iot:Connect")
+        self.assertIn("certificate status is REVOKED, not ACTIVE", line)
+        self.assertNotIn("--new-status ACTIVE", line)
+        self.assertIn("create a new certificate: mos aws-iot-setup", line)
+        self.assertIn("aws iot create-keys-and-certificate --set-as-active", line)
 
     def test_connect_policy_uses_client_id_variable(self):
         arn = self.reg.add_cert(self.dev1)

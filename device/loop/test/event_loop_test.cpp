@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "mos/log.h"
+
 namespace mos {
 namespace {
 
@@ -79,6 +84,30 @@ TEST(EventLoop, PollersRunEveryTurnWithTheClock) {
   loop.remove_poller(&p);
   loop.run_once(0);
   EXPECT_EQ(p.calls, 2);
+}
+
+// A full table at boot is one log line naming what and the limit to raise.
+TEST(EventLoop, RequireReportsFullTablesAtBoot) {
+  std::vector<std::string> lines;
+  set_log_sink([](LogLevel, std::string_view line, void* ctx) {
+    static_cast<std::vector<std::string>*>(ctx)->emplace_back(line);
+  }, &lines);
+  FakeClock clock;
+  EventLoop loop(clock);
+  CountingPoller pollers[MOS_LOOP_MAX_POLLERS + 1];
+  for (int i = 0; i < MOS_LOOP_MAX_POLLERS; ++i) {
+    EXPECT_TRUE(require_poller(loop, &pollers[i], "test poller"));
+  }
+  EXPECT_FALSE(require_poller(loop, &pollers[MOS_LOOP_MAX_POLLERS], "the UART console"));
+  Counter c;
+  for (int i = 0; i < MOS_LOOP_MAX_TIMERS; ++i) {
+    EXPECT_TRUE(require_timer(loop.add_timer(5, true, &Counter::bump, &c), "test timer"));
+  }
+  EXPECT_FALSE(require_timer(loop.add_timer(5, true, &Counter::bump, &c), "the wake-up timer"));
+  set_log_sink(nullptr, nullptr);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "boot: cannot register the UART console: no space; raise MOS_LOOP_MAX_POLLERS in defaults.h");
+  EXPECT_EQ(lines[1], "boot: cannot register the wake-up timer: no space; raise MOS_LOOP_MAX_TIMERS in defaults.h");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "mos/mqtt/codec.h"
 
+#include "mos/assert.h"
+
 namespace mos::mqtt {
 namespace {
 
@@ -345,7 +347,7 @@ Status decode(ConstByteSpan in, size_t max_packet, Packet* out) {
     case PacketType::kUnsuback:
       // §3.4 - §3.7, §3.11: exactly a packet id.
       if (remaining != 2) return malformed(out, "bad length");
-      (void)r.u16(&out->packet_id);
+      MOS_ASSERT(r.u16(&out->packet_id));  // remaining == 2: the id is there
       if (out->packet_id == 0) return malformed(out, "bad packet id");
       return Status::kOk;
     case PacketType::kSuback:

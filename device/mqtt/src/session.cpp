@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "mos/assert.h"
 #include "mos/log.h"
 
 namespace mos::mqtt {
@@ -69,7 +70,9 @@ void Session::begin_connect(uint64_t now) {
   Connect c = connect_packet(cfg_);
   rx_len_ = 0;
   tx_len_ = size(c);
-  (void)encode(c, buf_.tx);  // fits: checked by start()
+  // start() refused a config whose CONNECT is empty or larger than tx.
+  const Status encoded = encode(c, buf_.tx);
+  MOS_ASSERT(encoded == Status::kOk);
   state_ = State::kConnecting;
   deadline_ms_ = now + uint64_t{cfg_.connect_timeout_s} * 1000;
 }
@@ -197,7 +200,9 @@ Status Session::publish(std::string_view topic, ConstByteSpan payload, uint8_t q
   rec[2] = static_cast<uint8_t>(n >> 8);
   rec[3] = static_cast<uint8_t>(n);
   rec[4] = 0;
-  (void)encode(p, ByteSpan(rec + kRecordHeader, n));
+  // n = size(p) != 0 and the record fits (both checked above).
+  const Status encoded = encode(p, ByteSpan(rec + kRecordHeader, n));
+  MOS_ASSERT(encoded == Status::kOk);
   inflight_len_ += kRecordHeader + n;
   ++inflight_count_;
   if (packet_id != nullptr) *packet_id = p.packet_id;

@@ -38,7 +38,11 @@ Status Dispatcher::add_handler(std::string_view method, Handler fn, void* ctx) {
 void Dispatcher::start_envelope(const Reply& to) {
   w_ = json::Writer(Span<char>(out_, sizeof(out_)));
   w_.begin_object();
-  if (to.has_id) w_.key("id").int_value(to.id);
+  if (to.has_id) {
+    w_.key("id").int_value(to.id);
+  } else if (to.raw_id_len > 0) {
+    w_.key("id").raw_value(to.raw_id_json());
+  }
   if (!device_id_.empty()) w_.key("src").string_value(device_id_);
   if (to.dst_len > 0) w_.key("dst").raw_value(to.dst_json());
 }
@@ -66,12 +70,56 @@ Status Dispatcher::finish_and_send(const Reply& to) {
   return s;
 }
 
+// A request parse_frame() rejected: answer it if we can tell who asked
+// (its id), so the caller hears why instead of waiting for a timeout.
+void Dispatcher::reject(Channel& ch, std::string_view text, bool had_crc, json::Result why) {
+  ++dropped_;
+  RequestHead head;
+  if (!scan_request_head(text, &head) || head.id.empty() || !head.has_method || building_ ||
+      in_handler_) {
+    MOS_LOGW("rpc: %s: frame dropped: %s", ch.info(), json::to_string(why));
+    return;
+  }
+  Reply to;
+  to.channel = &ch;
+  to.with_crc = had_crc;
+  json::Token id;
+  id.type = head.id.front() == '"' ? json::Type::kString : json::Type::kNumber;
+  id.text = head.id;
+  bool int_id = id.type == json::Type::kNumber && json::as_int64(id, &to.id) == json::Result::kOk;
+  if (int_id) {
+    to.has_id = true;
+  } else if (head.id.size() <= sizeof(to.raw_id)) {
+    std::memcpy(to.raw_id, head.id.data(), head.id.size());
+    to.raw_id_len = static_cast<uint8_t>(head.id.size());
+  } else {
+    MOS_LOGW("rpc: %s: frame dropped: %s (id too long to answer)", ch.info(), json::to_string(why));
+    return;
+  }
+  if (!head.src.empty() && head.src.size() <= sizeof(to.dst)) {
+    std::memcpy(to.dst, head.src.data(), head.src.size());
+    to.dst_len = static_cast<uint8_t>(head.src.size());
+  }
+  char msg[128];
+  if (why == json::Result::kTooDeep) {
+    std::snprintf(msg, sizeof(msg), "request nested deeper than %d levels; send flatter args",
+                  MOS_JSON_MAX_DEPTH);
+  } else if (!int_id) {
+    std::snprintf(msg, sizeof(msg), "id must be an integer, e.g. {\"id\":1,\"method\":\"RPC.List\"}");
+  } else if (why == json::Result::kWrongType || why == json::Result::kOutOfRange) {
+    std::snprintf(msg, sizeof(msg), "bad request: method, src and dst must be strings");
+  } else {
+    std::snprintf(msg, sizeof(msg), "bad request: %s", json::to_string(why));
+  }
+  MOS_LOGW("rpc: %s: bad request answered: %s", ch.info(), msg);
+  (void)send_error(to, 400, msg);
+}
+
 void Dispatcher::handle_frame(Channel& ch, std::string_view text, bool had_crc) {
   Frame f;
   json::Result r = parse_frame(text, &f);
   if (r != json::Result::kOk) {
-    ++dropped_;
-    MOS_LOGW("rpc: %s: frame dropped: %s", ch.info(), json::to_string(r));
+    reject(ch, text, had_crc, r);
     return;
   }
   if (f.method.type == json::Type::kInvalid) {
@@ -116,10 +164,10 @@ void Dispatcher::handle_frame(Channel& ch, std::string_view text, bool had_crc) 
     }
   }
   if (entry == nullptr) {
-    char msg[96];
     char name[48];
+    char msg[sizeof(name) + 64];  // the longest name fits: no truncation
     if (json::as_string(f.method, name) != json::Result::kOk) std::strcpy(name, "?");
-    std::snprintf(msg, sizeof(msg), "No handler for %s; RPC.List shows the methods", name);
+    std::snprintf(msg, sizeof(msg), "No handler for %s; `mos call RPC.List` shows the methods", name);
     (void)send_error(to, 404, msg);
     return;
   }

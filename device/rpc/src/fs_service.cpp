@@ -166,7 +166,7 @@ void FsService::get(Call& call, void* ctx) {
   Status s = self->fs_.stat(self->name_, &size);
   if (s == Status::kNotFound) {
     char msg[MOS_FS_MAX_NAME + 64];
-    std::snprintf(msg, sizeof(msg), "no file '%s'; FS.List shows the files", self->name_);
+    std::snprintf(msg, sizeof(msg), "no file '%s'; `mos ls` shows the files", self->name_);
     return call.error(404, msg);
   }
   if (s != Status::kOk) return store_error(call, s, self->fs_, "FS.Get");
@@ -224,7 +224,7 @@ void FsService::remove(Call& call, void* ctx) {
   Status s = self->fs_.remove(self->name_);
   if (s == Status::kNotFound) {
     char msg[MOS_FS_MAX_NAME + 64];
-    std::snprintf(msg, sizeof(msg), "no file '%s'; FS.List shows the files", self->name_);
+    std::snprintf(msg, sizeof(msg), "no file '%s'; `mos ls` shows the files", self->name_);
     return call.error(404, msg);
   }
   if (s != Status::kOk) return store_error(call, s, self->fs_, "FS.Remove");

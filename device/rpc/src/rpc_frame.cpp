@@ -196,4 +196,106 @@ json::Result parse_frame(std::string_view json, Frame* out) {
   return json::Result::kOk;
 }
 
+namespace {
+
+bool ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+}
+bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+size_t skip_blank(std::string_view s, size_t i) {
+  while (i < s.size() && is_blank(s[i])) ++i;
+  return i;
+}
+
+// Index just past the string starting at s[i] == '"', or npos if unterminated.
+size_t skip_string(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// A scalar token at s[i]: a string or a run of number characters, kept only
+// if the reader takes it as that type alone.
+std::string_view scalar_at(std::string_view s, size_t i, json::Type want_a, json::Type want_b) {
+  size_t end = i;
+  if (i < s.size() && s[i] == '"') {
+    end = skip_string(s, i);
+    if (end == std::string_view::npos) return {};
+  } else {
+    while (end < s.size() && ((s[end] >= '0' && s[end] <= '9') || s[end] == '-' || s[end] == '+' ||
+                              s[end] == '.' || s[end] == 'e' || s[end] == 'E')) {
+      ++end;
+    }
+  }
+  std::string_view tok = s.substr(i, end - i);
+  json::Token t;
+  if (tok.empty() || json::parse(tok, &t) != json::Result::kOk) return {};
+  return t.type == want_a || t.type == want_b ? tok : std::string_view();
+}
+
+}  // namespace
+
+bool scan_request_head(std::string_view s, RequestHead* out) {
+  *out = RequestHead{};
+  size_t i = skip_blank(s, 0);
+  if (i >= s.size() || s[i] != '{') return false;
+  ++i;
+  size_t depth = 1;
+  bool want_key = true;
+  while (i < s.size() && depth > 0) {
+    if (depth == 1 && want_key) {
+      want_key = false;
+      i = skip_blank(s, i);
+      if (i >= s.size()) break;
+      if (s[i] == '}') break;
+      std::string_view key;
+      if (s[i] == '"') {
+        size_t end = skip_string(s, i);
+        if (end == std::string_view::npos) break;
+        key = s.substr(i + 1, end - i - 2);
+        i = end;
+      } else if (ident_start(s[i])) {  // the relaxed reader's bare key
+        size_t end = i;
+        while (end < s.size() && ident_char(s[end])) ++end;
+        key = s.substr(i, end - i);
+        i = end;
+      } else {
+        break;
+      }
+      i = skip_blank(s, i);
+      if (i >= s.size() || s[i] != ':') break;
+      i = skip_blank(s, i + 1);
+      if (key == "id" && out->id.empty()) {
+        out->id = scalar_at(s, i, json::Type::kNumber, json::Type::kString);
+      } else if (key == "src" && out->src.empty()) {
+        out->src = scalar_at(s, i, json::Type::kString, json::Type::kString);
+      } else if (key == "method") {
+        out->has_method = true;
+      }
+      continue;  // the value is skipped below like any other
+    }
+    const char c = s[i];
+    if (c == '"') {
+      i = skip_string(s, i);
+      if (i == std::string_view::npos) break;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ',' && depth == 1) {
+      want_key = true;
+    }
+    ++i;
+  }
+  return true;
+}
+
 }  // namespace mos::rpc

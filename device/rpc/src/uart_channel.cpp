@@ -100,9 +100,30 @@ void UartChannel::handle_line(std::string_view line) {
       break;
     case LineKind::kNotFrame:
       ++stats_.console_lines;
-      if (console_ != nullptr) console_(line, console_ctx_);
+      if (console_ != nullptr) {
+        console_(line, console_ctx_);
+      } else {
+        log_input(line);
+      }
       break;
   }
+}
+
+// The default for console input: show it arrived. Blank lines (Enter alone,
+// the newline a host sends before each frame) are not worth a log line;
+// control bytes are shown as '.' so line noise cannot drive the terminal.
+void UartChannel::log_input(std::string_view line) {
+  char shown[80];
+  size_t n = 0;
+  bool blank = true;
+  for (char c : line) {
+    if (n == sizeof(shown)) break;
+    const auto u = static_cast<unsigned char>(c);
+    if (c != ' ' && c != '\t' && c != '\r') blank = false;
+    shown[n++] = u >= 0x20 && u < 0x7f ? c : '.';
+  }
+  if (blank) return;
+  MOS_LOGI("%s input: %.*s%s", info_, static_cast<int>(n), shown, n < line.size() ? "..." : "");
 }
 
 void UartChannel::poll(uint64_t /*now_ms*/) {

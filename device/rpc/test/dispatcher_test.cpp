@@ -37,7 +37,7 @@ class DispatcherTest : public ::testing::Test {
 TEST_F(DispatcherTest, UnknownMethodIs404) {
   EXPECT_EQ(call(R"({"id":5,"src":"mos","method":"Foo.Bar"})"),
             R"({"id":5,"src":"dev1","dst":"mos","error":{"code":404,)"
-            R"("message":"No handler for Foo.Bar; RPC.List shows the methods"}})");
+            R"("message":"No handler for Foo.Bar; `mos call RPC.List` shows the methods"}})");
 }
 
 TEST_F(DispatcherTest, SysGetInfoByteExact) {
@@ -105,12 +105,59 @@ TEST_F(DispatcherTest, BadParamsAre400) {
 
 TEST_F(DispatcherTest, MalformedFramesAndResponsesDropped) {
   LogCapture logs;
-  EXPECT_EQ(call(R"({"id":1,"method":"RPC.Ping")"), "<0 frames>");
-  EXPECT_TRUE(logs.contains("frame dropped: truncated JSON"));
-  EXPECT_EQ(call(R"({"id":"x","method":"RPC.Ping"})"), "<0 frames>");
   EXPECT_EQ(call(R"({"id":1,"result":{}})"), "<0 frames>");  // a response: not for us
   EXPECT_EQ(call("\x01\x02garbage"), "<0 frames>");
-  EXPECT_EQ(d.frames_dropped(), 4u);
+  EXPECT_TRUE(logs.contains("frame dropped: malformed JSON"));
+  EXPECT_EQ(call(R"({"method":"RPC.Ping",)"), "<0 frames>");  // no id: nobody to answer
+  EXPECT_EQ(call(R"({"id":1,"result":{)"), "<0 frames>");     // a broken response
+  EXPECT_EQ(call(R"({"id":{"a":1},"method":"RPC.Ping")"), "<0 frames>");  // id unusable
+  EXPECT_EQ(d.frames_dropped(), 5u);
+}
+
+// Requests the reader rejects are answered when their id can be found, so a
+// caller such as `mos call` hears why instead of timing out.
+TEST_F(DispatcherTest, RejectedRequestsWithAnIdGetA400) {
+  EXPECT_EQ(call(R"({"id":1,"src":"mos","method":"RPC.Ping")"),
+            R"({"id":1,"src":"dev1","dst":"mos","error":{"code":400,"message":"bad request: truncated JSON"}})");
+  EXPECT_EQ(call(R"({"id":"x","method":"RPC.Ping"})"),
+            R"({"id":"x","src":"dev1","error":{"code":400,)"
+            R"("message":"id must be an integer, e.g. {\"id\":1,\"method\":\"RPC.List\"}"}})");
+  EXPECT_EQ(call(R"({id:1.5,method:"RPC.Ping"})"),
+            R"({"id":1.5,"src":"dev1","error":{"code":400,)"
+            R"("message":"id must be an integer, e.g. {\"id\":1,\"method\":\"RPC.List\"}"}})");
+  EXPECT_EQ(call(R"({"id":2,"method":7})"),
+            R"({"id":2,"src":"dev1","error":{"code":400,"message":"bad request: method, src and dst must be strings"}})");
+  // Deeper than MOS_JSON_MAX_DEPTH: the id comes after the deep part here,
+  // and strings holding brackets and quotes do not confuse the scan.
+  std::string deep = R"({"method":"RPC.Ping","args":{"s":"}]\"{",)";
+  for (int i = 0; i < MOS_JSON_MAX_DEPTH + 4; ++i) deep += R"("a":{)";
+  for (int i = 0; i < MOS_JSON_MAX_DEPTH + 4; ++i) deep += "}";
+  deep += R"(},"id":77,"src":"mos"})";
+  std::string want = R"({"id":77,"src":"dev1","dst":"mos","error":{"code":400,"message":"request nested deeper than )" +
+                     std::to_string(MOS_JSON_MAX_DEPTH) + R"( levels; send flatter args"}})";
+  EXPECT_EQ(call(deep, true), want);
+  EXPECT_TRUE(ch.sent[0].with_crc);
+  // An "id" inside a nested object is not the request's.
+  std::string nested_id = R"({"method":"RPC.Ping","args":{"id":5,)";
+  for (int i = 0; i < MOS_JSON_MAX_DEPTH + 4; ++i) nested_id += "[";
+  EXPECT_EQ(call(nested_id), "<0 frames>");
+}
+
+TEST(ScanRequestHead, FindsTopLevelMembersOnly) {
+  RequestHead h;
+  ASSERT_TRUE(scan_request_head(R"( { "args" : {"id":9,"src":"no"}, id : -3 , "src":"a\"b", "method":"X" )", &h));
+  EXPECT_EQ(h.id, "-3");
+  EXPECT_EQ(h.src, R"("a\"b")");
+  EXPECT_TRUE(h.has_method);
+  ASSERT_TRUE(scan_request_head(R"({"id":"unterminated)", &h));
+  EXPECT_TRUE(h.id.empty());
+  ASSERT_TRUE(scan_request_head(R"({"id":1e999999,"src":5})", &h));
+  EXPECT_EQ(h.id, "1e999999");  // a valid JSON number, echoed as it came
+  EXPECT_TRUE(h.src.empty());   // not a string
+  ASSERT_TRUE(scan_request_head(R"({"id":--1})", &h));
+  EXPECT_TRUE(h.id.empty());
+  EXPECT_FALSE(scan_request_head("[1]", &h));
+  EXPECT_FALSE(scan_request_head("", &h));
 }
 
 TEST_F(DispatcherTest, FramesForOtherDevicesIgnored) {

@@ -185,9 +185,9 @@ TEST_F(StoreServicesTest, FsGetChunksABigFile) {
 
 TEST_F(StoreServicesTest, FsErrors) {
   EXPECT_EQ(call("FS.Get", R"({"filename":"nope"})"),
-            R"("error":{"code":404,"message":"no file 'nope'; FS.List shows the files"})");
+            R"("error":{"code":404,"message":"no file 'nope'; `mos ls` shows the files"})");
   EXPECT_EQ(call("FS.Remove", R"({"filename":"nope"})"),
-            R"("error":{"code":404,"message":"no file 'nope'; FS.List shows the files"})");
+            R"("error":{"code":404,"message":"no file 'nope'; `mos ls` shows the files"})");
   EXPECT_EQ(call("FS.Get", "{}").substr(0, 20), R"("error":{"code":400,)");
   EXPECT_EQ(call("FS.Get", R"({"filename":7})").substr(0, 20), R"("error":{"code":400,)");
   EXPECT_EQ(call("FS.Put", R"({"filename":"a","data":"!!"})"),

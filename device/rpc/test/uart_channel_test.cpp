@@ -120,6 +120,23 @@ TEST_F(UartChannelTest, GarbageAndConsoleLinesIgnored) {
   EXPECT_EQ(uart.out.substr(uart.out.size() - kPongWithCrc.size()), kPongWithCrc);
 }
 
+TEST_F(UartChannelTest, ConsoleInputIsLoggedByDefault) {
+  // What a person types in `mos console`: plain lines reach the log (and the
+  // firmware, once it sets a line handler); blank ones do not; a frame typed
+  // by hand, without a CRC, is answered without one.
+  uart.in = std::string("hello device\n\n  \r\nbell\x07\x1b[2J\n") +
+            "\"\"\"{\"id\":3,\"method\":\"RPC.Ping\"}\"\"\"\n";
+  pump();
+  EXPECT_NE(uart.out.find("I UART0 input: hello device\n"), std::string::npos) << uart.out;
+  EXPECT_NE(uart.out.find("I UART0 input: bell..[2J\n"), std::string::npos) << uart.out;
+  EXPECT_EQ(uart.out.find("input:  "), std::string::npos) << uart.out;
+  EXPECT_EQ(uart.out.find("input: \n"), std::string::npos) << uart.out;
+  EXPECT_NE(uart.out.find("\"\"\"{\"id\":3,\"src\":\"esp8266_0A1B2C\",\"result\":{\"channel_info\":\"UART0\"}}\"\"\"\n"),
+            std::string::npos)
+      << uart.out;
+  EXPECT_EQ(ch.stats().console_lines, 4u);
+}
+
 TEST_F(UartChannelTest, PartialLinesAcrossReads) {
   uart.in = std::string(kPingWithCrc);
   uart.max_read = 1;  // the worst case: one byte per read

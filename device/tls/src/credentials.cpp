@@ -51,8 +51,17 @@ void der_sink(void* ctx, const void* data, size_t len) {
       s->len += len;
     }
   }
-  if (s->x509 != nullptr) br_x509_decoder_push(s->x509, data, len);
-  if (s->skey != nullptr) br_skey_decoder_push(s->skey, data, len);
+  // BearSSL 0.6's decoders must not get bytes once they have finished (a
+  // whole DER object decoded, or an error): their T0 machine has halted and
+  // runs from a null instruction pointer (found by tls_credentials_fuzz with
+  // a certificate followed by more base64 in the same PEM object). Bytes
+  // after the object are ignored, as the decoders do within one push.
+  if (s->x509 != nullptr && br_x509_decoder_last_error(s->x509) == BR_ERR_X509_TRUNCATED) {
+    br_x509_decoder_push(s->x509, data, len);
+  }
+  if (s->skey != nullptr && br_skey_decoder_last_error(s->skey) == BR_ERR_X509_TRUNCATED) {
+    br_skey_decoder_push(s->skey, data, len);
+  }
 }
 
 // Splits a PEM text into objects: on_begin(name) decides where the bytes go

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "mos/assert.h"
 #include "mos/log.h"
 #include "mos/tls.h"
 
@@ -37,6 +38,8 @@ TlsTransport::TlsTransport(Transport& lower, ByteSpan in, ByteSpan out) : lower_
 
 void TlsTransport::borrow_scratch() {
   // configure() checked size and alignment; the context is plain C data.
+  MOS_ASSERT(config_.handshake_scratch.size() >= kHandshakeScratchSize &&
+             reinterpret_cast<uintptr_t>(config_.handshake_scratch.data()) % kHandshakeScratchAlign == 0);
   xc_ = reinterpret_cast<br_x509_minimal_context*>(config_.handshake_scratch.data());
   // Everything BearSSL implements (suites, hashes, PRF, ciphers, RSA/EC code,
   // an X.509 minimal context over the anchors); the suite list and the client

@@ -73,7 +73,7 @@ Json RpcClient::call(const std::string& method, const Json& args,
   }
   throw RpcTimeout("no answer to " + method + " from " + port_.path() + " in " +
                    seconds_text(timeout) +
-                   ": is the board running? see `mos sim list` (or raise --timeout)");
+                   "\n  -> is the board running? see `mos sim list` (or raise --timeout)");
 }
 
 void RpcClient::drain(std::chrono::milliseconds duration) {

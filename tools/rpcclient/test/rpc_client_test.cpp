@@ -3,6 +3,8 @@
 // base64 with published vectors.
 #include "mos/rpcclient/rpc_client.h"
 
+#include "mos/rpcclient/relaxed_json.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -182,6 +184,8 @@ TEST(RpcClient, ArgsAndErrorReply) {
     EXPECT_EQ(e.code, 404);
     EXPECT_EQ(e.message, "no such file: x.pem");
     EXPECT_NE(std::string(e.what()).find("FS.Remove"), std::string::npos);
+    // What the device said, as it said it (main prints "Error: " + what()).
+    EXPECT_EQ(std::string(e.what()).rfind("device: no such file: x.pem (code 404", 0), 0u) << e.what();
   }
   ASSERT_EQ(board.requests.size(), 1u);
   EXPECT_EQ(board.requests[0]["args"]["filename"], "x.pem");
@@ -199,6 +203,34 @@ TEST(RpcClient, TimeoutSaysWhatToDo) {
     std::string w = e.what();
     EXPECT_NE(w.find("no answer to RPC.Ping from " + board.path() + " in 0.3 s"), std::string::npos) << w;
     EXPECT_NE(w.find("mos sim list"), std::string::npos);
+  }
+}
+
+TEST(RelaxedJson, BareKeysAreQuotedAndTheRestKept) {
+  std::string out, why;
+  ASSERT_TRUE(relaxed_to_strict("{pin:2,value:0}", &out, &why)) << why;
+  EXPECT_EQ(out, R"({"pin":2,"value":0})");
+  ASSERT_TRUE(relaxed_to_strict(R"({ gpio : { $p_1: true, "s": "a:b \" x: y" }, n: null, l: [false] })", &out, &why));
+  EXPECT_EQ(out, R"({ "gpio" : { "$p_1": true, "s": "a:b \" x: y" }, "n": null, "l": [false] })");
+  EXPECT_TRUE(Json::parse(out).is_object());
+  ASSERT_TRUE(relaxed_to_strict(R"({"strict":1})", &out, &why));
+  EXPECT_EQ(out, R"({"strict":1})");
+  ASSERT_TRUE(relaxed_to_strict("[1, 2]", &out, &why));
+  EXPECT_EQ(out, "[1, 2]");
+  // Deeper than the device reads: converted all the same (the device answers).
+  std::string deep, want;
+  for (int i = 0; i < 40; ++i) deep += "{a:", want += R"({"a":)";
+  deep += "1" + std::string(40, '}');
+  want += "1" + std::string(40, '}');
+  ASSERT_TRUE(relaxed_to_strict(deep, &out, &why)) << why;
+  EXPECT_EQ(out, want);
+}
+
+TEST(RelaxedJson, WhatTheDeviceRejectsIsRejected) {
+  std::string out, why;
+  for (const char* bad : {"{pin:}", "{'pin':1}", "{pin:2,}", "{1pin:2}", "{pin:2", "pin:2", ""}) {
+    EXPECT_FALSE(relaxed_to_strict(bad, &out, &why)) << bad;
+    EXPECT_FALSE(why.empty()) << bad;
   }
 }
 

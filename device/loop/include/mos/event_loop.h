@@ -6,6 +6,7 @@
 
 #include "mos/defaults.h"
 #include "mos/hal.h"
+#include "mos/require.h"
 
 namespace mos {
 
@@ -34,8 +35,9 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Returns kNoTimer when all MOS_LOOP_MAX_TIMERS slots are in use.
-  TimerId add_timer(uint32_t delay_ms, bool repeat, TimerFn fn, void* ctx);
+  // Returns kNoTimer when all MOS_LOOP_MAX_TIMERS slots are in use (or fn is
+  // null). Keep the id (to cancel) or check it: see require_timer() below.
+  [[nodiscard]] TimerId add_timer(uint32_t delay_ms, bool repeat, TimerFn fn, void* ctx);
   void cancel_timer(TimerId id);  // safe from inside a callback; ignores kNoTimer
 
   Status add_poller(Poller* poller);  // kNoSpace when full
@@ -64,5 +66,14 @@ class EventLoop {
   Timer timers_[MOS_LOOP_MAX_TIMERS];
   Poller* pollers_[MOS_LOOP_MAX_POLLERS] = {};
 };
+
+// Boot-time registrations (mos/require.h): log what could not be registered
+// and which limit to raise, and return false so the boot stops.
+[[nodiscard]] inline bool require_poller(EventLoop& loop, Poller* poller, const char* what) {
+  return require(loop.add_poller(poller), what, "MOS_LOOP_MAX_POLLERS");
+}
+[[nodiscard]] inline bool require_timer(TimerId id, const char* what) {
+  return require(id == kNoTimer ? Status::kNoSpace : Status::kOk, what, "MOS_LOOP_MAX_TIMERS");
+}
 
 }  // namespace mos

@@ -35,6 +35,24 @@ Status ControlServer::open(const char* path) {
   return Status::kOk;
 }
 
+Status ControlServer::adopt(int fd, const char* path) {
+  close();
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return Status::kInvalidArg;
+  (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+  fd_ = fd;
+  path_ = path;
+  return Status::kOk;
+}
+
+int ControlServer::detach_for_reset() {
+  int fd = fd_;
+  if (fd >= 0) (void)fcntl(fd, F_SETFD, 0);
+  fd_ = -1;
+  return fd;
+}
+
 void ControlServer::close() {
   for (Press& p : presses_) {
     loop_.cancel_timer(p.timer);
@@ -72,6 +90,7 @@ void ControlServer::poll(uint64_t /*now_ms*/) {
     std::string reply = handle(line) + "\n";
     (void)!::write(c, reply.data(), reply.size());
     ::close(c);
+    run_pending();
   }
 }
 
@@ -89,6 +108,28 @@ std::string ControlServer::handle(const std::string& line) {
     return true;
   };
   if (cmd == "ping") return "pong";
+  if (cmd == "lines") {
+    std::string d, r, extra;
+    if (!(in >> d >> r) || (in >> extra) || (d != "0" && d != "1") || (r != "0" && r != "1")) {
+      return "error: lines takes DTR and RTS as 0 or 1, e.g. lines 1 0";
+    }
+    if (hooks_.lines == nullptr) return "error: this board has no modem lines";
+    pending_ = Pending::kLines;
+    pending_a_ = d == "1";
+    pending_b_ = r == "1";
+    return "ok";
+  }
+  if (cmd == "reset") {
+    std::string mode, extra;
+    in >> mode;
+    if ((!mode.empty() && mode != "download") || (in >> extra)) {
+      return "error: reset takes nothing or \"download\"";
+    }
+    if (hooks_.reset == nullptr) return "error: this board cannot be reset";
+    pending_ = Pending::kReset;
+    pending_a_ = mode == "download";
+    return "ok";
+  }
   if (cmd == "gpio") return gpio_.to_json();
   int pin = -1;
   if (cmd == "press" || cmd == "hold" || cmd == "release") {
@@ -140,7 +181,15 @@ std::string ControlServer::handle(const std::string& line) {
     }
     return "ok";
   }
-  return "error: unknown command '" + cmd + "' (press PIN [MS], hold PIN, release PIN, gpio, ping)";
+  return "error: unknown command '" + cmd +
+         "' (press PIN [MS], hold PIN, release PIN, gpio, lines DTR RTS, reset [download], ping)";
+}
+
+void ControlServer::run_pending() {
+  Pending p = pending_;
+  pending_ = Pending::kNone;
+  if (p == Pending::kLines && hooks_.lines != nullptr) hooks_.lines(pending_a_, pending_b_, hooks_.ctx);
+  if (p == Pending::kReset && hooks_.reset != nullptr) hooks_.reset(pending_a_, hooks_.ctx);
 }
 
 void ControlServer::on_release(void* ctx) {

@@ -50,6 +50,10 @@
 #include "mos/rpc_frame.h"
 #include "mos/status.h"
 
+#ifndef MOS_RPC_MAX_RAW_ID
+#define MOS_RPC_MAX_RAW_ID 40  // longest non-integer "id" echoed in an error reply (raw JSON)
+#endif
+
 #ifndef MOS_RPC_MAX_ADDR
 #define MOS_RPC_MAX_ADDR 64  // longest "src" we can answer to (raw JSON string)
 #endif
@@ -76,6 +80,11 @@ struct Reply {
   uint8_t dst_len = 0;
   char dst[MOS_RPC_MAX_ADDR];  // the request's "src" as raw (quoted) JSON
   std::string_view dst_json() const { return std::string_view(dst, dst_len); }
+  // An id that is not an int64 ("abc", 1.5), echoed as raw JSON in the error
+  // reply to such a request; used when !has_id.
+  uint8_t raw_id_len = 0;
+  char raw_id[MOS_RPC_MAX_RAW_ID];
+  std::string_view raw_id_json() const { return std::string_view(raw_id, raw_id_len); }
 };
 
 class Dispatcher;
@@ -134,9 +143,12 @@ class Dispatcher {
   std::string_view handler_name(size_t i) const { return i < count_ ? handlers_[i].method : ""; }
 
   // A channel received one frame's JSON (framing and CRC already checked).
-  // Requests are answered on the same channel; responses and malformed
-  // frames are logged and dropped; requests addressed (dst) to another
-  // device id are ignored.
+  // Requests are answered on the same channel; responses are dropped;
+  // requests addressed (dst) to another device id are ignored. A request
+  // the reader rejects (malformed, nested deeper than MOS_JSON_MAX_DEPTH,
+  // an id that is not an integer) gets a 400 error reply when its "id" and
+  // "method" can still be found (scan_request_head), else it is logged and
+  // dropped.
   void handle_frame(Channel& ch, std::string_view json, bool had_crc);
 
   // Deferred replies (see Call::defer). begin_reply() returns the writer for
@@ -157,6 +169,7 @@ class Dispatcher {
     void* ctx = nullptr;
   };
   void start_envelope(const Reply& to);
+  void reject(Channel& ch, std::string_view text, bool had_crc, json::Result why);
   Status finish_and_send(const Reply& to);
 
   Entry handlers_[MOS_RPC_MAX_HANDLERS];

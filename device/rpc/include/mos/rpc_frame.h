@@ -133,4 +133,19 @@ struct Frame {
 // without an integer code...). Unknown fields are ignored.
 json::Result parse_frame(std::string_view json, Frame* out);
 
+// What a request that parse_frame() rejects still tells us: its top-level
+// "id" (any JSON number or string token, checked with the reader), "src"
+// (a string token) and whether it has a "method" -- enough to send the
+// caller a JSON-RPC error instead of silence (JSON-RPC 2.0 §5.1: reply to an
+// invalid request whose id can be found). Views into `json`; empty when not
+// found or not a valid token. One pass, no recursion, so it also reads a
+// request nested deeper than the reader's MOS_JSON_MAX_DEPTH.
+struct RequestHead {
+  std::string_view id;   // raw: 7, -1, 1.5, "abc" (quotes included)
+  std::string_view src;  // raw, quotes included
+  bool has_method = false;
+};
+// False when `json` does not start as an object.
+bool scan_request_head(std::string_view json, RequestHead* out);
+
 }  // namespace mos::rpc

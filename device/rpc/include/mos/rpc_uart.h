@@ -13,8 +13,11 @@
 // through shared_tx() instead of the raw UART: each write() there is queued
 // whole (or refused whole), so it cannot cut into a frame either.
 //
-// Received lines that are not frames are console input: they are handed to
-// the optional console handler and otherwise ignored.
+// Received lines that are not frames are console input (a person typing in
+// `mos console` or picocom): they go to the line handler the firmware sets
+// with set_line_handler(); without one, each non-blank line is logged as
+// "UART0 input: <line>" so the person sees it arrived. A frame typed by hand
+// (`"""{"id":1,"method":"RPC.List"}"""`) is a frame and gets its reply.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -60,10 +63,14 @@ class UartChannel : public Channel, public Poller {
   // the full size when queued and 0 (would block) when not; read() returns 0.
   Uart& shared_tx() { return shared_; }
 
-  void set_console_handler(ConsoleHandler fn, void* ctx) {
+  // fn(line, ctx) for each received line that is not a frame (no line end;
+  // the view is valid during the call). nullptr restores the default log.
+  void set_line_handler(ConsoleHandler fn, void* ctx) {
     console_ = fn;
     console_ctx_ = ctx;
   }
+  // The earlier name of set_line_handler.
+  void set_console_handler(ConsoleHandler fn, void* ctx) { set_line_handler(fn, ctx); }
 
   // Writes as much of the queue as the UART accepts now.
   void flush();
@@ -93,6 +100,7 @@ class UartChannel : public Channel, public Poller {
 
   bool enqueue(std::string_view a, std::string_view b = {});
   void handle_line(std::string_view line);
+  void log_input(std::string_view line);
 
   Uart& uart_;
   Dispatcher& dispatcher_;

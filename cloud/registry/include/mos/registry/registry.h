@@ -1,8 +1,16 @@
 // The registry of mos-cloud: certificates, policies with versions, things and
 // their attachments, in SQLite (schema.sql, shared with the policy plugin).
-// Every method is atomic (one connection, serialised by a mutex, each change
-// in one transaction) so concurrent HTTP requests are safe; WAL mode lets the
-// plugin read while mos-cloud writes.
+//
+// Threads: one Registry object is shared by every server thread. Each calling
+// thread gets its own SQLite connection (opened on its first call, WAL mode,
+// busy timeout, foreign keys), so no sqlite3* is ever used by two threads and
+// last_error() is the calling thread's own last failure, captured when it
+// happened. A server thread needs nothing but the shared `Registry&`:
+//     Registry& reg = *shared;                  // from Registry::open() once
+//     if (reg.create_policy(n, d, now) != Err::kOk) log(reg.last_error());
+// Every change runs in one BEGIN IMMEDIATE transaction (check + write are
+// atomic across threads and processes: mos-cloud, the plugin, a second
+// mos-cloud). A thread that is about to exit may call release_connection().
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -49,6 +57,13 @@ struct Thing {
   int64_t version = 1, created_at = 0;
 };
 
+struct ConnectedClient {
+  std::string client_id;
+  std::string certificate_id;  // lowercase hex SHA-256 of the certificate DER
+  std::string thing_name;      // attached thing named like the client id, or ""
+  int64_t connected_at = 0;    // unix seconds
+};
+
 // AWS IoT quota: at most five versions of a policy.
 constexpr int kMaxPolicyVersions = 5;
 
@@ -66,7 +81,12 @@ class Registry {
   std::string account_id() const { return account_id_; }
   std::string region() const { return region_; }
   std::string arn(const std::string& kind, const std::string& name) const;
+  // The calling thread's last SQLite failure (kInternal), as SQLite said it then.
   std::string last_error() const;
+  // Closes the calling thread's connection (optional; a later call reopens it).
+  void release_connection();
+  // Connections open now (one per live thread that used this Registry).
+  size_t connection_count() const;
 
   // Certificates
   Err add_certificate(const Certificate& c);
@@ -110,12 +130,23 @@ class Registry {
   // True if `principal` names a certificate of this registry (by ARN).
   bool principal_exists(const std::string& principal);
 
+  // MQTT sessions the broker admitted and that are still open, as recorded by
+  // the policy plugin (connections table), oldest first. For `mos cloud
+  // status` and the web console: read from the broker's own events, not its log.
+  std::vector<ConnectedClient> connected_clients();
+
+ struct Conn;  // one thread's connection and its last error
+
  private:
-  explicit Registry(sqlite3* db) : db_(db) {}
-  bool exec(const char* sql);
-  sqlite3* db_;
-  std::mutex mu_;
+  explicit Registry(std::string path);
+  // The calling thread's connection, opened on first use; nullptr (and the
+  // reason in the thread's error slot) if SQLite cannot open it.
+  Conn* conn() const;
+  std::string path_;
   std::string account_id_, region_;
+  uint64_t id_;  // unique per Registry object: keys the threads' connections
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::weak_ptr<Conn>> conns_;  // for connection_count()
 };
 
 }  // namespace mos::registry

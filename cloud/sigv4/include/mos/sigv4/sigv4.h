@@ -105,6 +105,8 @@ struct Signed {
 
 // Header mode: adds X-Amz-Date (and X-Amz-Security-Token, x-amz-content-sha256
 // as options say) and Authorization to `req`; signs every header present.
+// Both sign_* return nullopt when a header name is not an RFC 7230 token or
+// the target has a malformed percent-escape.
 std::optional<Signed> sign_headers(Request& req, const Credentials& cred, std::string_view region,
                                    std::string_view service, int64_t now, const Options& opt = {});
 

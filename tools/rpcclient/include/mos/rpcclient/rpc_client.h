@@ -21,11 +21,12 @@ namespace mos::rpcclient {
 
 using Json = nlohmann::json;
 
-// The board answered with {"error":{"code":C,"message":M}}.
+// The board answered with {"error":{"code":C,"message":M}}; what() is
+// "device: M (code C, METHOD)": what the device said, as it said it.
 struct RpcError : std::runtime_error {
   RpcError(std::string method_, int code_, std::string message_)
-      : std::runtime_error(method_ + " failed on the board: " + message_ + " (code " +
-                           std::to_string(code_) + ")"),
+      : std::runtime_error("device: " + message_ + " (code " + std::to_string(code_) + ", " + method_ +
+                           ")"),
         method(std::move(method_)), code(code_), message(std::move(message_)) {}
   std::string method;
   int code;

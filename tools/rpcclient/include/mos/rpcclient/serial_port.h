@@ -19,6 +19,8 @@ class SerialPort {
   SerialPort& operator=(const SerialPort&) = delete;
 
   const std::string& path() const { return path_; }
+  // For poll() next to other inputs (mos console); reads stay with read_some.
+  int fd() const { return fd_; }
   // Writes all of `data` (waits while the OS buffer is full, up to 5 s).
   void write(std::string_view data);
   // Appends what arrives within `timeout` to *out; returns bytes read (0 on
