@@ -42,8 +42,6 @@ class Api {
   static Response error(int status, const std::string& type, const std::string& message);
 
  private:
-  struct Call;
-  Response route(Call& c);
   Settings s_;
   registry::Registry& reg_;
   ca::Authority& ca_;

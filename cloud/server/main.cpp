@@ -3,7 +3,6 @@
 //   mos-cloud init  --data-dir D [--mqtt-port P] [--plugin SO]   CA, certs, registry, mosquitto.conf
 //   mos-cloud serve --data-dir D [--http-port P] [--mqtt-port P]  the API server
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
@@ -19,6 +18,7 @@
 #include <thread>
 
 #include "api.h"
+#include "http_server.h"
 #include "mos/ca/ca.h"
 #include "mos/cloud/broker_config.h"
 #include "mos/registry/registry.h"
@@ -114,7 +114,7 @@ int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plug
   return 0;
 }
 
-httplib::Server* g_server = nullptr;
+mos::cloud::HttpServer* g_server = nullptr;
 
 int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cloud::Settings settings) {
   fs::path dir = fs::absolute(data_dir);
@@ -148,25 +148,14 @@ int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cl
     publish = [&](const std::string& t, const std::string& p, int q, bool r) { return publisher.publish(t, p, q, r); };
   Api api(settings, *reg, *ca, publish);
 
-  httplib::Server srv;
-  g_server = &srv;
-  // httplib refuses bodies over this itself; the API answers an AWS-shaped
-  // 413 for bodies over Settings::max_body below it.
-  srv.set_payload_max_length(1024 * 1024);
-  srv.set_read_timeout(10, 0);
-  srv.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string type = res.status == 413 ? "RequestEntityTooLargeException" : "InvalidRequestException";
-    res.set_header("x-amzn-ErrorType", type);
-    res.set_content(nlohmann::json{{"message", "HTTP " + std::to_string(res.status) + ": the request was rejected before it reached the API (" + type + ")."}}.dump(),
-                    "application/json");
-  });
-  // Every path goes to the API (which answers unknown ones AWS-style). Not a
-  // pre-routing handler: those run before httplib reads the body.
-  auto handler = [&](const httplib::Request& hr, httplib::Response& res) {
+  mos::cloud::HttpLimits limits;
+  limits.max_body = settings.max_body;
+  // Every path goes to the API (which answers unknown ones AWS-style), except
+  // the unsigned /mos/status probe of `mos cloud status`.
+  auto handler = [&](mos::sigv4::Request& req) {
     auto t0 = std::chrono::steady_clock::now();
     mos::cloud::Response r;
-    if (hr.method == "GET" && (hr.target == "/mos/status")) {
+    if (req.method == "GET" && req.target == "/mos/status") {
       r.body = nlohmann::json{{"http_port", http_port}, {"mqtt_port", mqtt_port},
                               {"region", reg->region()}, {"account_id", reg->account_id()},
                               {"broker_connected", have_dataplane && publisher.connected()},
@@ -174,31 +163,22 @@ int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cl
                               {"certificates", reg->certificates(true).size()},
                               {"things", reg->things().size()}, {"policies", reg->policies(true).size()}}.dump();
     } else {
-      mos::sigv4::Request req;
-      req.method = hr.method;
-      req.target = hr.target;
-      for (const auto& [k, v] : hr.headers) req.headers.push_back({k, v});
-      req.body = hr.body;
       r = api.handle(req, static_cast<int64_t>(std::time(nullptr)));
     }
-    res.status = r.status;
-    for (const auto& [k, v] : r.headers)
-      if (k != "Content-Type") res.set_header(k, v);
-    auto ct = r.headers.find("Content-Type");
-    res.set_header("x-amzn-RequestId", std::to_string(std::chrono::system_clock::now().time_since_epoch().count()));
-    res.set_content(r.body, ct == r.headers.end() ? "application/json" : ct->second.c_str());
+    r.headers["x-amzn-RequestId"] = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     auto et = r.headers.find("x-amzn-ErrorType");
-    std::printf("%s %s -> %d %s(%.1f ms)\n", hr.method.c_str(), hr.target.substr(0, 200).c_str(), r.status,
+    std::printf("%s %s -> %d %s(%.1f ms)\n", req.method.c_str(), req.target.substr(0, 200).c_str(), r.status,
                 et == r.headers.end() ? "" : (et->second + " ").c_str(), ms);
     std::fflush(stdout);
+    return r;
   };
-  const char* any = R"([\s\S]*)";
-  srv.Get(any, handler);
-  srv.Post(any, handler);
-  srv.Put(any, handler);
-  srv.Delete(any, handler);
-  srv.Patch(any, handler);
+  auto log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  mos::cloud::HttpServer srv(limits, handler, log);
+  g_server = &srv;
 
   // SIGTERM/SIGINT stop the server cleanly (mos cloud down sends SIGTERM).
   sigset_t set;
@@ -213,14 +193,15 @@ int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cl
   });
   waiter.detach();
 
-  if (!srv.bind_to_port("127.0.0.1", http_port)) {
-    std::fprintf(stderr, "mos-cloud: cannot listen on 127.0.0.1:%d (in use? pick another with --http-port)\n", http_port);
+  if (http_port < 1 || http_port > 65535 || !srv.listen("127.0.0.1", static_cast<uint16_t>(http_port), err)) {
+    std::fprintf(stderr, "mos-cloud: cannot listen on 127.0.0.1:%d: %s (in use? pick another with --http-port)\n",
+                 http_port, err.c_str());
     return 1;
   }
   std::printf("mos-cloud: AWS IoT API on http://127.0.0.1:%d (region %s, account %s), MQTT data plane localhost:%d\n",
               http_port, reg->region().c_str(), reg->account_id().c_str(), mqtt_port);
   std::fflush(stdout);
-  srv.listen_after_bind();
+  srv.run();
   std::printf("mos-cloud: stopped\n");
   return 0;
 }

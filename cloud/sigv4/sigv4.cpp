@@ -184,17 +184,27 @@ std::string canonical_uri(std::string_view path, bool normalize) {
   return uri_encode(normalize ? normalize_path(path) : std::string(path), true);
 }
 
-std::optional<std::string> canonical_query(std::string_view query,
-                                           const std::vector<std::string_view>& exclude) {
-  std::vector<std::pair<std::string, std::string>> params;
+std::optional<std::vector<QueryParam>> parse_query(std::string_view query) {
+  std::vector<QueryParam> out;
   for (std::string_view part : split(query, '&')) {
     if (part.empty()) continue;
     size_t eq = part.find('=');
     auto key = uri_decode(part.substr(0, eq));
     auto val = uri_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
     if (!key || !val) return std::nullopt;
-    if (std::find(exclude.begin(), exclude.end(), *key) != exclude.end()) continue;
-    params.emplace_back(uri_encode(*key, false), uri_encode(*val, false));
+    out.push_back({std::move(*key), std::move(*val)});
+  }
+  return out;
+}
+
+std::optional<std::string> canonical_query(std::string_view query,
+                                           const std::vector<std::string_view>& exclude) {
+  auto parsed = parse_query(query);
+  if (!parsed) return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& p : *parsed) {
+    if (std::find(exclude.begin(), exclude.end(), p.name) != exclude.end()) continue;
+    params.emplace_back(uri_encode(p.name, false), uri_encode(p.value, false));
   }
   // Sorted by encoded name, then value (byte order).
   std::sort(params.begin(), params.end());
@@ -459,12 +469,10 @@ struct AuthFields {
 };
 
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  for (std::string_view part : split(query, '&')) {
-    size_t eq = part.find('=');
-    auto key = uri_decode(part.substr(0, eq));
-    if (key && *key == name)
-      return uri_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
-  }
+  auto parsed = parse_query(query);
+  if (!parsed) return std::nullopt;
+  for (const auto& p : *parsed)
+    if (p.name == name) return p.value;
   return std::nullopt;
 }
 

@@ -56,6 +56,16 @@ std::string uri_encode(std::string_view s, bool keep_slash);
 // Percent-decodes; returns nullopt on a malformed escape.
 std::optional<std::string> uri_decode(std::string_view s);
 std::string canonical_uri(std::string_view path, bool normalize);
+// The one query-string parser (the verifier, the canonicaliser and the
+// mos-cloud API all use it): split on '&', then on the first '=', both sides
+// percent-decoded ('+' stays '+': AWS canonical form, RFC 3986 §3.4). Empty
+// parts are skipped; a part without '=' has an empty value. Order is kept.
+// Returns nullopt if any escape is malformed.
+struct QueryParam {
+  std::string name;
+  std::string value;
+};
+std::optional<std::vector<QueryParam>> parse_query(std::string_view query);
 // Query string without the leading '?'; parameters named `exclude` are left out.
 std::optional<std::string> canonical_query(std::string_view query,
                                            const std::vector<std::string_view>& exclude = {});
