@@ -30,6 +30,6 @@ step "asan preset (clang ASan+UBSan): unit tests and fuzzers"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan -L unit
-scripts/fuzz.sh build/asan "${MOS_FUZZ_SECONDS:-30}"
+scripts/fuzz.sh build/asan "${MOS_FUZZ_SECONDS:-20}"
 
 step "all done"
