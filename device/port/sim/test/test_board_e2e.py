@@ -266,6 +266,25 @@ class BoardTest(unittest.TestCase):
         finally:
             pty.close()
 
+    def test_secrets_are_owner_only(self):
+        """The flash holds keys and Wi-Fi passwords; board.json the access points."""
+        self.start("e2emode", "--ap", "mode-net:correct horse")
+        d = self.board_dir("e2emode")
+        self.assertEqual(os.stat(d).st_mode & 0o777, 0o700)
+        for f in ("flash.bin", "board.json"):
+            self.assertEqual(os.stat(d / f).st_mode & 0o777, 0o600, f)
+
+    def test_firmware_for_a_newer_rom_api_is_refused(self):
+        """An image built against ROM API 1.99 on a 1.0 board: the ROM says so."""
+        img = bytearray(Path(BOARD).read_bytes())
+        img[8:10] = (99).to_bytes(2, "little")  # API minor (mos/sim/fw_image.h)
+        img[60:64] = zlib.crc32(bytes(img[:60])).to_bytes(4, "little")
+        newer = Path(self.tmp.name) / "newer.bin"
+        newer.write_bytes(bytes(img))
+        p = self.mos("sim", "start", "--name", "e2eapi", "--firmware", newer)
+        self.started.append("e2eapi")
+        self.wait_log("e2eapi", r"needs ROM API 1\.99, this board has 1\.\d+ .*; waiting for download")
+
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3:
