@@ -67,17 +67,6 @@ bool is_local_host(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
 }
 
-const Json* find_key(const Json& tree, const std::string& key) {
-  const Json* node = &tree;
-  std::stringstream ss(key);
-  std::string part;
-  while (std::getline(ss, part, '.')) {
-    if (!node->is_object() || !node->contains(part)) return nullptr;
-    node = &(*node)[part];
-  }
-  return node;
-}
-
 void set_path(Json* tree, const std::string& key, Json value) {
   Json* node = tree;
   std::stringstream ss(key);

@@ -51,17 +51,6 @@ std::string pretty(const Json& j) { return j.dump(2); }
 
 // ---- config-set: typed values from the board's own config tree ----
 
-const Json* find_key(const Json& tree, const std::string& key) {
-  const Json* node = &tree;
-  std::stringstream ss(key);
-  std::string part;
-  while (std::getline(ss, part, '.')) {
-    if (!node->is_object() || !node->contains(part)) return nullptr;
-    node = &(*node)[part];
-  }
-  return node;
-}
-
 Json typed_value(const std::string& key, const std::string& text, const Json& current) {
   auto bad = [&](const char* type, const char* example) {
     return UserError("config-set: " + key + " is " + type + ", not \"" + text + "\"",

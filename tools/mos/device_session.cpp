@@ -2,6 +2,7 @@
 #include "device_session.h"
 
 #include <cstdio>
+#include <sstream>
 #include <stdexcept>
 
 #include "cli.h"
@@ -61,6 +62,17 @@ rpcclient::SerialPort Session::open_port(const std::string& path) {
   } catch (const std::runtime_error& e) {
     throw UserError(e.what(), "check the path with `mos ports` (virtual boards: `mos sim list`)");
   }
+}
+
+const rpcclient::Json* find_key(const rpcclient::Json& tree, const std::string& key) {
+  const rpcclient::Json* node = &tree;
+  std::stringstream ss(key);
+  std::string part;
+  while (std::getline(ss, part, '.')) {
+    if (!node->is_object() || !node->contains(part)) return nullptr;
+    node = &(*node)[part];
+  }
+  return node;
 }
 
 void put_data(rpcclient::RpcClient& client, const std::string& remote, const std::string& data,
