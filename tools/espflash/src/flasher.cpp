@@ -152,8 +152,7 @@ bool EspFlasher::read_frame(std::string* frame, std::chrono::milliseconds timeou
   }
 }
 
-EspFlasher::Reply EspFlasher::command(uint8_t op, const std::string& data, uint32_t checksum,
-                                      std::chrono::milliseconds timeout) {
+void EspFlasher::send_request(uint8_t op, const std::string& data, uint32_t checksum) {
   std::vector<uint8_t> pkt(esp::kHeaderSize + data.size());
   size_t n = 0;
   if (esp::encode_request(op, bytes(data), checksum, ByteSpan(pkt.data(), pkt.size()), &n) != Status::kOk) {
@@ -162,6 +161,9 @@ EspFlasher::Reply EspFlasher::command(uint8_t op, const std::string& data, uint3
   std::vector<uint8_t> wire(slip::encoded_size(ConstByteSpan(pkt.data(), n)));
   (void)slip::encode(ConstByteSpan(pkt.data(), n), ByteSpan(wire.data(), wire.size()), &n);
   line_.write(wire.data(), n);
+}
+
+EspFlasher::Reply EspFlasher::read_reply(uint8_t op, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string frame;
   for (;;) {
@@ -184,6 +186,12 @@ EspFlasher::Reply EspFlasher::command(uint8_t op, const std::string& data, uint3
     }
     return reply;
   }
+}
+
+EspFlasher::Reply EspFlasher::command(uint8_t op, const std::string& data, uint32_t checksum,
+                                      std::chrono::milliseconds timeout) {
+  send_request(op, data, checksum);
+  return read_reply(op, timeout);
 }
 
 EspFlasher::Reply EspFlasher::check(uint8_t op, const std::string& data, uint32_t checksum,
@@ -317,10 +325,11 @@ uint32_t EspFlasher::read_flash_size() {
   return 1u << cap;
 }
 
-std::string EspFlasher::flash_md5(uint32_t addr, uint32_t len) {
-  // esptool allows 8 s per MB for the stub's MD5.
-  const auto timeout = std::chrono::milliseconds(3000 + static_cast<int64_t>(len) / 1024 * 8);
-  Reply r = check(static_cast<uint8_t>(Op::kSpiFlashMd5), u32s({addr, len, 0, 0}), 0, timeout);
+std::string EspFlasher::md5_body(const Reply& r) {
+  if (r.status != 0) {
+    throw FlashError(std::string("SPI_FLASH_MD5 failed: ") + error_text(stub_, r.status, r.error),
+                     "reset the board and run `mos flash` again");
+  }
   if (r.body.size() == 32) {  // the ROM form (hex text) of other chips
     std::string raw;
     for (size_t i = 0; i < 32; i += 2) raw += static_cast<char>(std::stoi(r.body.substr(i, 2), nullptr, 16));
@@ -328,6 +337,34 @@ std::string EspFlasher::flash_md5(uint32_t addr, uint32_t len) {
   }
   if (r.body.size() != 16) throw FlashError("SPI_FLASH_MD5 returned " + std::to_string(r.body.size()) + " bytes", "");
   return r.body;
+}
+
+// esptool allows 8 s per MB for the stub's MD5.
+static std::chrono::milliseconds md5_timeout(uint64_t len) {
+  return std::chrono::milliseconds(3000 + static_cast<int64_t>(len) / 1024 * 8);
+}
+
+std::string EspFlasher::flash_md5(uint32_t addr, uint32_t len) {
+  return md5_body(command(static_cast<uint8_t>(Op::kSpiFlashMd5), u32s({addr, len, 0, 0}), 0, md5_timeout(len)));
+}
+
+std::vector<std::string> EspFlasher::flash_md5s(const std::vector<std::pair<uint32_t, uint32_t>>& regions) {
+  // 16 requests of 24 bytes in flight: well within any UART driver's buffer.
+  constexpr size_t kWindow = 16;
+  std::vector<std::string> out;
+  out.reserve(regions.size());
+  for (size_t i = 0; i < regions.size(); i += kWindow) {
+    const size_t end = std::min(regions.size(), i + kWindow);
+    uint64_t bytes_asked = 0;
+    for (size_t k = i; k < end; ++k) {
+      send_request(static_cast<uint8_t>(Op::kSpiFlashMd5), u32s({regions[k].first, regions[k].second, 0, 0}), 0);
+      bytes_asked += regions[k].second;
+    }
+    for (size_t k = i; k < end; ++k) {
+      out.push_back(md5_body(read_reply(static_cast<uint8_t>(Op::kSpiFlashMd5), md5_timeout(bytes_asked))));
+    }
+  }
+  return out;
 }
 
 void EspFlasher::write_run(uint32_t addr, const std::string& data, uint64_t total, uint64_t* done,
@@ -405,14 +442,24 @@ FlashStats EspFlasher::flash(const std::vector<Part>& parts) {
   std::vector<Run> runs;
   uint64_t total = 0;
   uint32_t sectors = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> regions;
   for (const Part& p : parts) {
+    const uint32_t len = static_cast<uint32_t>(p.data.size());
+    for (uint32_t off = 0; off < len; off += kSector) regions.push_back({p.addr + off, std::min(kSector, len - off)});
+  }
+  const std::vector<std::string> remote = flash_md5s(regions);
+  std::vector<bool> part_written(parts.size(), false);
+  size_t region = 0;
+  for (size_t pi = 0; pi < parts.size(); ++pi) {
+    const Part& p = parts[pi];
     const uint32_t len = static_cast<uint32_t>(p.data.size());
     bool open = false;
     for (uint32_t off = 0; off < len; off += kSector) {
       ++sectors;
       const uint32_t n = std::min(kSector, len - off);
       const std::string_view local(p.data.data() + off, n);
-      const bool same = flash_md5(p.addr + off, n) == md5_raw(local);
+      const bool same = remote[region++] == md5_raw(local);
+      if (!same) part_written[pi] = true;
       if (!same) {
         if (!open) runs.push_back({p.addr + off, {}});
         runs.back().data.append(local);
@@ -439,8 +486,10 @@ FlashStats EspFlasher::flash(const std::vector<Part>& parts) {
 
   if (opts_.verify) {
     say("Verifying...");
-    for (const Part& p : parts) {
-      if (p.data.empty()) continue;
+    for (size_t pi = 0; pi < parts.size(); ++pi) {
+      const Part& p = parts[pi];
+      // A part with no sector written was just proven equal, sector by sector.
+      if (p.data.empty() || !part_written[pi]) continue;
       const std::string got = flash_md5(p.addr, static_cast<uint32_t>(p.data.size()));
       const std::string want = md5_raw(p.data);
       if (got != want) {

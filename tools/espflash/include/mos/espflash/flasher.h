@@ -78,6 +78,9 @@ class EspFlasher {
   uint32_t read_flash_size();  // JEDEC RDID through the SPI registers
   uint32_t read_reg(uint32_t addr);
   std::string flash_md5(uint32_t addr, uint32_t len);  // 16 raw bytes
+  // One MD5 per region, requests pipelined a window at a time (the stub
+  // answers in order), so dedupe costs a few round trips, not one per sector.
+  std::vector<std::string> flash_md5s(const std::vector<std::pair<uint32_t, uint32_t>>& regions);
   void boot_firmware();
   bool lines_work() const { return lines_work_; }
 
@@ -87,6 +90,9 @@ class EspFlasher {
     uint8_t status = 0, error = 0;
   };
   // Sends one command and waits for the response with the same opcode.
+  void send_request(uint8_t op, const std::string& data, uint32_t checksum);
+  Reply read_reply(uint8_t op, std::chrono::milliseconds timeout);
+  std::string md5_body(const Reply& r);
   Reply command(uint8_t op, const std::string& data, uint32_t checksum,
                 std::chrono::milliseconds timeout);
   // command() that throws FlashError when the status bytes say failure.
