@@ -60,6 +60,7 @@ class Runtime : public app::Context, public rpc::SysPort, public Poller {
     net_fn_ = fn;
     net_ctx_ = ctx;
   }
+  void on_uart_line(app::UartLineFn fn, void* ctx) override { chan_.set_line_handler(fn, ctx); }
   bool network_up() const override { return rom_.wifi_status() == 3; }
   std::string_view device_id() const override { return device_id_; }
   std::string_view mac() const override { return mac_hex_; }

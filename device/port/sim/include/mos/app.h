@@ -48,6 +48,7 @@ class Config {
 // Network up (Wi-Fi "got IP") or down (lost it). Mongoose OS starts MQTT on
 // the first, and so should an app that owns a connection.
 using NetworkFn = void (*)(bool up, void* ctx);
+using UartLineFn = void (*)(std::string_view line, void* ctx);
 
 class Context {
  public:
@@ -72,6 +73,10 @@ class Context {
   virtual Transport* tcp() = 0;
 
   virtual void on_network(NetworkFn fn, void* ctx) = 0;
+  // Lines typed on UART0 that are not RPC frames (`mos console`, picocom),
+  // without the line ending; the view is valid during the call. Without a
+  // handler the runtime logs them ("UART0 input: ...").
+  virtual void on_uart_line(UartLineFn fn, void* ctx) = 0;
   virtual bool network_up() const = 0;
 
   // The board's identity: device.id ("esp8266_A1B2C3") and MAC (12 hex).
