@@ -309,7 +309,10 @@ void run(const Options& o) {
                       "free room (`mos ls -l`, then `mos rm FILE`) and run `mos aws-iot-setup` again");
     }
   }
-  for (const auto& [name, data] : files) {
+  for (const auto& file : files) {
+    // Not a structured binding: C++17 lambdas cannot capture those (clang).
+    const auto& name = file.first;
+    const auto& data = file.second;
     std::printf("Uploading %s (%zu bytes)...\n", name.c_str(), data->size());
     std::fflush(stdout);
     try {
