@@ -67,16 +67,6 @@ bool is_local_host(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
 }
 
-void set_path(Json* tree, const std::string& key, Json value) {
-  Json* node = tree;
-  std::stringstream ss(key);
-  std::string part;
-  std::vector<std::string> parts;
-  while (std::getline(ss, part, '.')) parts.push_back(part);
-  for (size_t i = 0; i + 1 < parts.size(); ++i) node = &(*node)[parts[i]];
-  (*node)[parts.back()] = std::move(value);
-}
-
 // One AWS call with failures turned into a line the user can act on.
 template <typename F>
 auto aws_step(const aws::Settings& st, const aws::Endpoint& ep, const char* what, F&& f) -> decltype(f()) {

@@ -97,16 +97,6 @@ Json typed_value(const std::string& key, const std::string& text, const Json& cu
   }
 }
 
-void set_path(Json* tree, const std::string& key, Json value) {
-  Json* node = tree;
-  std::stringstream ss(key);
-  std::string part;
-  std::vector<std::string> parts;
-  while (std::getline(ss, part, '.')) parts.push_back(part);
-  for (size_t i = 0; i + 1 < parts.size(); ++i) node = &(*node)[parts[i]];
-  (*node)[parts.back()] = std::move(value);
-}
-
 // ---- commands ----
 
 // Strict JSON, or the relaxed JSON the device reads ({pin:2,value:0}).

@@ -75,6 +75,16 @@ const rpcclient::Json* find_key(const rpcclient::Json& tree, const std::string& 
   return node;
 }
 
+void set_path(rpcclient::Json* tree, const std::string& key, rpcclient::Json value) {
+  rpcclient::Json* node = tree;
+  std::stringstream ss(key);
+  std::string part;
+  std::vector<std::string> parts;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) node = &(*node)[parts[i]];
+  (*node)[parts.back()] = std::move(value);
+}
+
 void put_data(rpcclient::RpcClient& client, const std::string& remote, const std::string& data,
               const std::function<void(size_t, size_t)>& progress) {
   size_t off = 0;

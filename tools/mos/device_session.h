@@ -38,6 +38,9 @@ struct Session {
 // The node at a dotted key ("mqtt.server") of a Config.Get tree, or null.
 const rpcclient::Json* find_key(const rpcclient::Json& tree, const std::string& key);
 
+// Sets a dotted key in a Config.Set tree, creating the objects on the way.
+void set_path(rpcclient::Json* tree, const std::string& key, rpcclient::Json value);
+
 // Writes `data` to `remote` on the board with FS.Put, kPutChunk raw bytes per
 // call (the first replaces the file, the rest append); `progress(done, total)`
 // runs after each chunk. Throws rpcclient::RpcError when the board refuses.
