@@ -60,6 +60,7 @@ struct Shared {
   HttpLimits limits;
   HttpHandler handler;
   HttpLog log;
+  UpgradeHandler upgrade;
   net::thread_pool& workers;
   std::atomic<size_t> connections{0};
   // Oldest first. Touched only on the reactor thread (accept and session
@@ -298,9 +299,9 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   net::steady_timer retry{ioc};
 
-  Impl(HttpLimits limits, HttpHandler handler, HttpLog log)
+  Impl(HttpLimits limits, HttpHandler handler, HttpLog log, UpgradeHandler upgrade)
       : workers(limits.workers ? limits.workers : 1),
-        shared{std::move(limits), std::move(handler), std::move(log), workers, {}, {}} {}
+        shared{std::move(limits), std::move(handler), std::move(log), std::move(upgrade), workers, {}, {}} {}
   ~Impl() {
     workers.join();
   }
@@ -339,12 +340,16 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, HttpLog log)
-    : impl_(std::make_unique<Impl>(std::move(limits), std::move(handler), std::move(log))) {}
+HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, HttpLog log, UpgradeHandler upgrade)
+    : impl_(std::make_unique<Impl>(std::move(limits), std::move(handler), std::move(log), std::move(upgrade))) {}
 
 HttpServer::~HttpServer() = default;
 
-bool HttpServer::listen(const std::string& address, uint16_t port, std::string& error) {
+bool HttpServer::listen(const std::string& address, uint16_t port, std::string& error, const TlsFiles* tls) {
+  if (tls) {
+    error = "TLS listeners are not built yet";
+    return false;
+  }
   beast::error_code ec;
   auto addr = net::ip::make_address(address, ec);
   if (ec) {
@@ -366,7 +371,7 @@ bool HttpServer::listen(const std::string& address, uint16_t port, std::string& 
   return true;
 }
 
-uint16_t HttpServer::port() const {
+uint16_t HttpServer::port(size_t) const {
   beast::error_code ec;
   return impl_->acceptor.local_endpoint(ec).port();
 }
