@@ -23,6 +23,9 @@ struct Request {
   std::string target;
   std::vector<Header> headers;
   std::string body;
+  // Set by the server: the request arrived on a TLS listener (not signed;
+  // e.g. a session cookie gets the Secure attribute only then).
+  bool over_tls = false;
 
   // All values of a header (case-insensitive name), in order.
   std::vector<std::string_view> values(std::string_view name) const;
