@@ -17,9 +17,9 @@
 //
 // Session is a template over the stream so plain TCP (beast::tcp_stream) and
 // TLS (beast::ssl_stream<beast::tcp_stream>) can share this code: only the
-// handshake and the shutdown differ (the hooks below). WebSocket/SSE can take
-// the socket over from a Session after the header is read (the request is
-// complete at on_header, before any body is read).
+// handshake differs (start()). A request that asks for a WebSocket is given
+// to the UpgradeHandler on a worker; if accepted, a WsSession (ws_session.h)
+// takes the stream over and this Session ends.
 #include "http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -30,12 +30,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <iterator>
 #include <list>
 #include <optional>
+#include <type_traits>
+
+#include "ws_session.h"
 
 namespace mos::cloud {
 
@@ -44,6 +49,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -89,14 +95,30 @@ class Session : public Idle, public std::enable_shared_from_this<Session<Stream>
   }
 
   void start() {
-    // TLS: an async_handshake goes here, then wait_for_request().
-    wait_for_request();
+    if constexpr (kTls) {
+      // The handshake has the header's deadline: a client that opens TLS
+      // and stalls costs a timer, like one that stalls in the header.
+      timer_layer().expires_after(sh_.limits.header_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          // E.g. the client does not trust our CA ("alert unknown ca"),
+          // or speaks plain HTTP to the TLS port ("wrong version number").
+          if (self->sh_.log && ec != beast::error::timeout && ec != net::error::eof)
+            self->sh_.log("HTTPS: TLS handshake failed: " + ec.message());
+          return self->close_now();
+        }
+        self->wait_for_request();
+      });
+    } else {
+      wait_for_request();
+    }
   }
 
  private:
   // The read buffer never grows past this: header bytes are capped well
   // below it and body bytes go straight into the body string.
   static constexpr size_t kBufferMax = 32 * 1024;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   auto& socket() { return beast::get_lowest_layer(stream_).socket(); }
   auto& timer_layer() { return beast::get_lowest_layer(stream_); }
@@ -206,7 +228,9 @@ class Session : public Idle, public std::enable_shared_from_this<Session<Stream>
     req.target = std::string(msg.target());
     for (const auto& f : msg) req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
     req.body = std::move(msg.body());
+    req.over_tls = kTls;
     timer_layer().expires_never();
+    if (beast::websocket::is_upgrade(msg)) return upgrade(std::move(req), std::move(msg));
     net::post(sh_.workers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
       Response r;
       try {
@@ -215,6 +239,31 @@ class Session : public Idle, public std::enable_shared_from_this<Session<Stream>
         r = Api::error(500, "InternalFailureException", std::string("Internal error: ") + e.what());
       }
       net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->reply(std::move(r), false); });
+    });
+  }
+
+  // RFC 6455 §4.2: the owner decides on a worker (it may read a session
+  // store); accepted, the stream moves to a WsSession and this Session ends.
+  void upgrade(sigv4::Request req, http::request<http::string_body> msg) {
+    if (!sh_.upgrade) {
+      return reply(reject(404, "UnknownOperationException", "No WebSocket endpoint at " + req.target + "."), true);
+    }
+    net::post(sh_.workers, [self = this->shared_from_this(), req = std::move(req), msg = std::move(msg)]() mutable {
+      auto channel = std::make_shared<detail::WsChannel>(self->sh_.limits.max_ws_queue_bytes);
+      Response refusal{403, nlohmann::json{{"message", "WebSocket refused."}}.dump(), {}};
+      std::shared_ptr<LiveHandler> handler;
+      try {
+        handler = self->sh_.upgrade(req, channel, refusal);
+      } catch (const std::exception& e) {
+        refusal = Api::error(500, "InternalFailureException", std::string("Internal error: ") + e.what());
+      }
+      net::post(self->stream_.get_executor(), [self, channel, handler, refusal = std::move(refusal),
+                                               msg = std::move(msg)]() mutable {
+        if (!handler) return self->reply(std::move(refusal), true);
+        auto ws = std::make_shared<detail::WsSession<Stream>>(std::move(self->stream_), self->sh_.connections,
+                                                              self->sh_.workers, self->sh_.limits, channel, handler);
+        ws->accept(std::move(msg));
+      });
     });
   }
 
@@ -296,8 +345,13 @@ struct HttpServer::Impl {
   net::thread_pool workers;
   Shared shared;
   net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  net::steady_timer retry{ioc};
+  struct Listener {
+    explicit Listener(net::io_context& ioc) : acceptor(ioc), retry(ioc) {}
+    tcp::acceptor acceptor;
+    net::steady_timer retry;
+    std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
+  };
+  std::vector<std::unique_ptr<Listener>> listeners;
 
   Impl(HttpLimits limits, HttpHandler handler, HttpLog log, UpgradeHandler upgrade)
       : workers(limits.workers ? limits.workers : 1),
@@ -306,39 +360,73 @@ struct HttpServer::Impl {
     workers.join();
   }
 
-  void accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+  void accept(Listener& l) {
+    l.acceptor.async_accept(net::make_strand(ioc), [this, &l](beast::error_code ec, tcp::socket sock) {
       if (ec == net::error::operation_aborted) return;
       if (ec) {
         // EMFILE and friends: back off instead of spinning on the error.
-        retry.expires_after(std::chrono::milliseconds(50));
-        retry.async_wait([this](beast::error_code) { accept(); });
+        l.retry.expires_after(std::chrono::milliseconds(50));
+        l.retry.async_wait([this, &l](beast::error_code) { accept(l); });
         return;
       }
-      // Full: make room by closing the longest-idle connection, if any
-      // (it is counted until its handler has run, so the count may briefly
-      // exceed the cap); otherwise refuse the new one.
-      bool room = shared.connections.load() < shared.limits.max_connections;
-      while (!room && !shared.idle.empty()) {
-        if (auto oldest = shared.idle.front().lock()) {
-          oldest->evict();  // removes itself from the list
-          room = true;
-        } else {
-          shared.idle.pop_front();
-        }
-      }
-      if (!room) {
-        beast::error_code ignore;
-        sock.close(ignore);
-      } else {
+      if (make_room()) {
         beast::error_code ignore;
         sock.set_option(tcp::no_delay(true), ignore);  // replies are whole; see reply()
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), shared)->start();
+        if (l.tls)
+          std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(sock)), *l.tls), shared)->start();
+        else
+          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), shared)->start();
+      } else {
+        beast::error_code ignore;
+        sock.close(ignore);
       }
-      accept();
+      accept(l);
     });
   }
+
+  // Full: make room by closing the longest-idle connection, if any (it is
+  // counted until its handler has run, so the count may briefly exceed the
+  // cap); otherwise refuse the new one.
+  bool make_room() {
+    bool room = shared.connections.load() < shared.limits.max_connections;
+    while (!room && !shared.idle.empty()) {
+      if (auto oldest = shared.idle.front().lock()) {
+        oldest->evict();  // removes itself from the list
+        room = true;
+      } else {
+        shared.idle.pop_front();
+      }
+    }
+    return room;
+  }
 };
+
+namespace {
+
+// TLS 1.2 and 1.3 only, as AWS IoT's endpoints (their default security
+// policy IoTSecurityPolicy_TLS13_1_2_2022_10); the certificate chain and key
+// are PEM files from the local CA (mos-cloud init).
+std::unique_ptr<net::ssl::context> make_tls_context(const TlsFiles& files, std::string& error) {
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                       net::ssl::context::single_dh_use,
+                   ec);
+  if (!ec) ctx->use_certificate_chain_file(files.cert_chain_file, ec);
+  if (ec) {
+    error = "cannot use the certificate " + files.cert_chain_file + ": " + ec.message();
+    return nullptr;
+  }
+  ctx->use_private_key_file(files.key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    error = "cannot use the key " + files.key_file + ": " + ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace
 
 HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, HttpLog log, UpgradeHandler upgrade)
     : impl_(std::make_unique<Impl>(std::move(limits), std::move(handler), std::move(log), std::move(upgrade))) {}
@@ -346,38 +434,36 @@ HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, HttpLog log, Upgr
 HttpServer::~HttpServer() = default;
 
 bool HttpServer::listen(const std::string& address, uint16_t port, std::string& error, const TlsFiles* tls) {
-  if (tls) {
-    error = "TLS listeners are not built yet";
-    return false;
-  }
   beast::error_code ec;
   auto addr = net::ip::make_address(address, ec);
   if (ec) {
     error = "bad address " + address + ": " + ec.message();
     return false;
   }
+  auto l = std::make_unique<Impl::Listener>(impl_->ioc);
+  if (tls && !(l->tls = make_tls_context(*tls, error))) return false;
   tcp::endpoint ep(addr, port);
-  auto& a = impl_->acceptor;
+  auto& a = l->acceptor;
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
     error = ec.message();
-    beast::error_code ignore;
-    a.close(ignore);
     return false;
   }
+  impl_->listeners.push_back(std::move(l));
   return true;
 }
 
-uint16_t HttpServer::port(size_t) const {
+uint16_t HttpServer::port(size_t index) const {
+  if (index >= impl_->listeners.size()) return 0;
   beast::error_code ec;
-  return impl_->acceptor.local_endpoint(ec).port();
+  return impl_->listeners[index]->acceptor.local_endpoint(ec).port();
 }
 
 void HttpServer::run() {
-  impl_->accept();
+  for (auto& l : impl_->listeners) impl_->accept(*l);
   impl_->ioc.run();
 }
 
