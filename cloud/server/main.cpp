@@ -116,7 +116,8 @@ int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plug
 
 mos::cloud::HttpServer* g_server = nullptr;
 
-int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cloud::Settings settings) {
+int cmd_serve(const std::string& data_dir, int http_port, int https_port, int mqtt_port,
+              mos::cloud::Settings settings) {
   fs::path dir = fs::absolute(data_dir);
   std::string err;
   auto ca = mos::ca::Authority::open_or_create(dir.string(), err);
@@ -198,8 +199,21 @@ int cmd_serve(const std::string& data_dir, int http_port, int mqtt_port, mos::cl
                  http_port, err.c_str());
     return 1;
   }
-  std::printf("mos-cloud: AWS IoT API on http://127.0.0.1:%d (region %s, account %s), MQTT data plane localhost:%d\n",
-              http_port, reg->region().c_str(), reg->account_id().c_str(), mqtt_port);
+  // HTTPS like AWS's endpoints: the broker's server certificate (local CA,
+  // names localhost and 127.0.0.1: what DescribeEndpoint answers), so the
+  // AWS CLI verifies it with AWS_CA_BUNDLE=ca.pem as it verifies AWS.
+  if (https_port != 0) {
+    mos::cloud::TlsFiles tls{(dir / "server.pem").string(), (dir / "server.key").string()};
+    if (https_port < 1 || https_port > 65535 || !srv.listen("127.0.0.1", static_cast<uint16_t>(https_port), err, &tls)) {
+      std::fprintf(stderr, "mos-cloud: cannot serve HTTPS on 127.0.0.1:%d: %s (in use? pick another with --https-port, "
+                   "or 0 for none)\n", https_port, err.c_str());
+      return 1;
+    }
+  }
+  std::printf("mos-cloud: AWS IoT API on http://127.0.0.1:%d", http_port);
+  if (https_port != 0) std::printf(" and https://localhost:%d", https_port);
+  std::printf(" (region %s, account %s), MQTT data plane localhost:%d\n", reg->region().c_str(),
+              reg->account_id().c_str(), mqtt_port);
   std::fflush(stdout);
   srv.run();
   std::printf("mos-cloud: stopped\n");
@@ -212,7 +226,7 @@ int main(int argc, char** argv) {
   CLI::App app{"mos-cloud: a local AWS IoT Core (control plane API, CA, registry)", "mos-cloud"};
   app.require_subcommand(1);
   std::string data_dir = ".mos/cloud", plugin;
-  int http_port = 4567, mqtt_port = 8883;
+  int http_port = 4567, https_port = 0, mqtt_port = 8883;
   mos::cloud::Settings settings;
   settings.access_key_id = env_or("MOS_CLOUD_ACCESS_KEY_ID", settings.access_key_id);
   settings.secret_access_key = env_or("MOS_CLOUD_SECRET_ACCESS_KEY", settings.secret_access_key);
@@ -226,6 +240,7 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Serve the AWS IoT API on 127.0.0.1");
   serve->add_option("--data-dir", data_dir, "Data directory")->capture_default_str();
   serve->add_option("--http-port", http_port, "HTTP port of the API")->capture_default_str();
+  serve->add_option("--https-port", https_port, "HTTPS port of the API (0: none)")->capture_default_str();
   serve->add_option("--mqtt-port", mqtt_port, "MQTT TLS port of the broker")->capture_default_str();
   serve->add_option("--access-key-id", settings.access_key_id, "Accepted access key id (env MOS_CLOUD_ACCESS_KEY_ID)")->capture_default_str();
   serve->add_option("--secret-access-key", settings.secret_access_key, "Its secret (env MOS_CLOUD_SECRET_ACCESS_KEY)");
@@ -234,5 +249,5 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*init) return cmd_init(data_dir, mqtt_port, plugin);
-  return cmd_serve(data_dir, http_port, mqtt_port, settings);
+  return cmd_serve(data_dir, http_port, https_port, mqtt_port, settings);
 }

@@ -33,8 +33,10 @@ class CloudUpTest(unittest.TestCase):
     def up(self, name):
         d = str(Path(self.tmp.name) / name)
         http, mqtt = mostest.free_port(), mostest.free_port()
+        self.https = mostest.free_port()
         self.clouds.append(d)
-        out = mos("up", "--data-dir", d, "--http-port", str(http), "--mqtt-port", str(mqtt)).stdout
+        out = mos("up", "--data-dir", d, "--http-port", str(http), "--https-port", str(self.https),
+                  "--mqtt-port", str(mqtt)).stdout
         return d, http, mqtt, out
 
     def test_up_status_publish_down(self):
@@ -49,7 +51,8 @@ class CloudUpTest(unittest.TestCase):
         self.assertIn(f"listener {mqtt} 127.0.0.1", conf)
         # A second cloud coexists on other ports and another data dir.
         d2, http2, _, _ = self.up("b")
-        again = mos("up", "--data-dir", d, "--http-port", str(http), "--mqtt-port", str(mqtt), check=False)
+        again = mos("up", "--data-dir", d, "--http-port", str(http), "--https-port", "0", "--mqtt-port", str(mqtt),
+                    check=False)
         self.assertNotEqual(again.returncode, 0)
         self.assertIn("already running", again.stderr)
 
@@ -104,9 +107,55 @@ class CloudUpTest(unittest.TestCase):
         self.up_again(d)
         self.assertEqual(Path(ca).read_text(), ca_before)
 
+    def test_https_is_verified_like_aws(self):
+        """The API over HTTPS with the local CA (AWS_CA_BUNDLE, as for AWS's
+        own endpoints), and the MQTT endpoint's certificate carries the name
+        DescribeEndpoint answers: a client checking another name fails."""
+        import ssl
+        import socket
+        d, _, mqtt, out = self.up("tls")
+        https, ca = self.https, str(Path(d) / "ca.pem")
+        self.assertIn(f"https://localhost:{https}", out)
+        self.assertIn(f"https://localhost:{https}", mos("status", "--data-dir", d).stdout)
+
+        def aws(*args, bundle=True, url=f"https://localhost:{https}"):
+            env = cloudtest.aws_env()
+            if bundle:
+                env["AWS_CA_BUNDLE"] = ca
+            return subprocess.run([cloudtest.AWS, "--endpoint-url", url, *args], capture_output=True, text=True,
+                                  env=env, timeout=60)
+        p = aws("iot", "describe-endpoint", "--endpoint-type", "iot:Data-ATS")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        host = __import__("json").loads(p.stdout)["endpointAddress"].split(":")[0]
+        self.assertEqual(host, "localhost")
+        p = aws("iot", "create-thing", "--thing-name", "over-tls")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = aws("iot-data", "publish", "--topic", "t/1", "--cli-binary-format", "raw-in-base64-out",
+                "--payload", "{gpio: {pin: 2, state: 0}}")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # Without the CA bundle the CLI refuses the local CA, as it should.
+        p = aws("iot", "list-things", bundle=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("SSL validation failed", p.stderr)
+        # boto3 with verify=<ca.pem>.
+        import boto3
+        iot = boto3.client("iot", endpoint_url=f"https://localhost:{https}", verify=ca, region_name="us-east-1",
+                           aws_access_key_id=cloudtest.ACCESS_KEY, aws_secret_access_key=cloudtest.SECRET)
+        self.assertIn("over-tls", [t["thingName"] for t in iot.list_things()["things"]])
+
+        # The MQTT server certificate: "localhost" verifies, another name does not.
+        ctx = ssl.create_default_context(cafile=ca)
+        with socket.create_connection(("127.0.0.1", mqtt), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host) as tls:
+                self.assertTrue(tls.getpeercert())
+        with socket.create_connection(("127.0.0.1", mqtt), timeout=10) as raw:
+            with self.assertRaises(ssl.SSLCertVerificationError) as e:
+                ctx.wrap_socket(raw, server_hostname="a1b2c3-ats.iot.us-east-1.amazonaws.com")
+            self.assertIn("Hostname mismatch", str(e.exception))
+
     def up_again(self, d):
         http, mqtt = mostest.free_port(), mostest.free_port()
-        mos("up", "--data-dir", d, "--http-port", str(http), "--mqtt-port", str(mqtt))
+        mos("up", "--data-dir", d, "--http-port", str(http), "--https-port", "0", "--mqtt-port", str(mqtt))
         self.assertEqual(mos("status", "--data-dir", d).returncode, 0)
 
 

@@ -35,6 +35,7 @@ namespace {
 struct CloudOptions {
   std::string data_dir;  // "" = .mos/cloud here, else the newest recorded one (resolve_data_dir)
   int http_port = 4567;
+  int https_port = 4568;
   int mqtt_port = 8883;
   std::string plugin;
   bool no_plugin = false;
@@ -224,10 +225,10 @@ void cloud_up(const CloudOptions& o) {
   if (alive(read_pid(p.cloud_pid), "mos-cloud") || alive(read_pid(p.mosq_pid), "mosquitto"))
     throw UserError("the local cloud in " + p.dir.string() + " is already running",
                     "see `mos cloud status" + dd + "`, or stop it with `mos cloud down" + dd + "`");
-  for (int port : {o.http_port, o.mqtt_port})
-    if (!port_free(port))
+  for (int port : {o.http_port, o.https_port, o.mqtt_port})
+    if (port != 0 && !port_free(port))
       throw UserError("port " + std::to_string(port) + " on 127.0.0.1 is in use",
-                      "pick free ports with --http-port and --mqtt-port");
+                      "pick free ports with --http-port, --https-port and --mqtt-port");
   fs::path server = mos_cloud_binary();
   fs::path mosquitto = find_program("mosquitto", {"/usr/sbin/mosquitto"});
   if (mosquitto.empty())
@@ -265,17 +266,18 @@ void cloud_up(const CloudOptions& o) {
   pid_t mpid = start_server({mosquitto.string(), "-c", (p.dir / "mosquitto.conf").string()}, p.dir / "mosquitto.stderr.log");
   std::ofstream(p.mosq_pid) << mpid << "\n";
   pid_t cpid = start_server({server.string(), "serve", "--data-dir", p.dir.string(), "--http-port",
-                      std::to_string(o.http_port), "--mqtt-port", std::to_string(o.mqtt_port)},
-                     p.dir / "mos-cloud.log");
+                             std::to_string(o.http_port), "--https-port", std::to_string(o.https_port),
+                             "--mqtt-port", std::to_string(o.mqtt_port)},
+                            p.dir / "mos-cloud.log");
   std::ofstream(p.cloud_pid) << cpid << "\n";
-  std::ofstream(p.state) << "{\"http_port\": " << o.http_port << ", \"mqtt_port\": " << o.mqtt_port
-                         << ", \"plugin\": \"" << plugin.string() << "\"}\n";
+  std::ofstream(p.state) << "{\"http_port\": " << o.http_port << ", \"https_port\": " << o.https_port
+                         << ", \"mqtt_port\": " << o.mqtt_port << ", \"plugin\": \"" << plugin.string() << "\"}\n";
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   bool up = false;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!alive(mpid, "mosquitto") || !alive(cpid, "mos-cloud")) break;
-    if (port_open(o.mqtt_port) && port_open(o.http_port)) {
+    if (port_open(o.mqtt_port) && port_open(o.http_port) && (o.https_port == 0 || port_open(o.https_port))) {
       up = true;
       break;
     }
@@ -293,6 +295,10 @@ void cloud_up(const CloudOptions& o) {
   std::printf("The local AWS IoT Core is up (data dir %s)\n", p.dir.c_str());
   std::printf("  AWS IoT API      http://127.0.0.1:%d   (aws --endpoint-url http://127.0.0.1:%d iot ...)\n",
               o.http_port, o.http_port);
+  if (o.https_port != 0)
+    std::printf("  ... over HTTPS   https://localhost:%d  (AWS_CA_BUNDLE=%s aws --endpoint-url "
+                "https://localhost:%d iot ...)\n",
+                o.https_port, shell_quote((p.dir / "ca.pem").string()).c_str(), o.https_port);
   std::printf("  MQTT over mTLS   localhost:%d          (DescribeEndpoint answers %s)\n", o.mqtt_port,
               o.mqtt_port == 8883 ? "localhost" : ("localhost:" + std::to_string(o.mqtt_port)).c_str());
   std::printf("  CA certificate   %s (also http://127.0.0.1:%d/ca.pem)\n", (p.dir / "ca.pem").c_str(), o.http_port);
@@ -359,7 +365,10 @@ void cloud_status(const CloudOptions& o) {
   pid_t cpid = read_pid(p.cloud_pid), mpid = read_pid(p.mosq_pid);
   bool c_up = alive(cpid, "mos-cloud"), m_up = alive(mpid, "mosquitto");
   std::printf("data dir         %s\n", p.dir.c_str());
-  std::printf("mos-cloud        %s (pid %d)  http://127.0.0.1:%d\n", c_up ? "running" : "STOPPED", cpid, http);
+  int https = std::atoi(json_scalar(state, "https_port").c_str());
+  std::printf("mos-cloud        %s (pid %d)  http://127.0.0.1:%d", c_up ? "running" : "STOPPED", cpid, http);
+  if (https > 0) std::printf("  https://localhost:%d", https);
+  std::printf("\n");
   std::printf("mosquitto        %s (pid %d)  localhost:%d (mTLS)\n", m_up ? "running" : "STOPPED", mpid, mqtt);
   std::printf("policy plugin    %s\n", plugin.empty() ? "not loaded" : plugin.c_str());
   std::printf("CA certificate   %s\n", (p.dir / "ca.pem").c_str());
@@ -408,6 +417,8 @@ mos::cli::Registration reg{"cloud", [](CLI::App& app) {
                    "Data directory (CA, registry, logs); default .mos/cloud here, and for status/down "
                    "the newest cloud recorded in $XDG_STATE_HOME/mos/registry.json");
   up->add_option("--http-port", opts->http_port, "Port of the AWS IoT API (HTTP, 127.0.0.1)")->capture_default_str();
+  up->add_option("--https-port", opts->https_port, "Port of the AWS IoT API over HTTPS (localhost; 0: none)")
+      ->capture_default_str();
   up->add_option("--mqtt-port", opts->mqtt_port, "Port of the MQTT mTLS listener")->capture_default_str();
   up->add_option("--plugin", opts->plugin, "mos_policy_plugin.so to load (default: the one built next to mos)");
   up->add_flag("--no-plugin", opts->no_plugin, "Start the broker without the policy plugin");

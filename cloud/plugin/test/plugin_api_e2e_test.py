@@ -50,7 +50,8 @@ class PluginThroughApi(unittest.TestCase):
         cls.data = Path(cls.tmp.name) / "cloud"
         cls.http_port, cls.mqtt_port = free_port(), free_port()
         up = subprocess.run([str(MOS), "cloud", "up", "--data-dir", str(cls.data), "--http-port",
-                             str(cls.http_port), "--mqtt-port", str(cls.mqtt_port), "--plugin", str(PLUGIN)],
+                             str(cls.http_port), "--https-port", "0", "--mqtt-port", str(cls.mqtt_port),
+                             "--plugin", str(PLUGIN)],
                             capture_output=True, text=True, timeout=60)
         if up.returncode != 0:
             log = cls.data / "mosquitto.log"

@@ -372,7 +372,7 @@ class CliWithoutBoard(unittest.TestCase):
         evil = "x'; touch " + pwned + "; '$(touch " + pwned + ")`touch " + pwned + "`"
         env = dict(self.env, MOS_CLOUD_BIN="/bin/false")
         self.mos("cloud", "up", "--data-dir", os.path.join(self.tmp, evil), "--http-port", str(self.free_port()),
-                 "--mqtt-port", str(self.free_port()), "--no-plugin", env=env)
+                 "--https-port", "0", "--mqtt-port", str(self.free_port()), "--no-plugin", env=env)
         self.mos("cloud", "status", "--data-dir", os.path.join(self.tmp, evil))
         self.mos("cloud", "down", "--data-dir", os.path.join(self.tmp, evil))
         self.mos("sim", "--dir", os.path.join(self.tmp, evil), "start", "--name", "b", "--firmware", "/bin/false")
@@ -386,8 +386,8 @@ class CliWithoutBoard(unittest.TestCase):
 
     def test_cloud_up_reports_a_failed_init_through_the_spawn_helper(self):
         d = os.path.join(self.tmp, "cloud dir")
-        p = self.mos("cloud", "up", "--data-dir", d, "--http-port", str(self.free_port()), "--mqtt-port",
-                     str(self.free_port()), "--no-plugin", env=dict(self.env, MOS_CLOUD_BIN="/bin/false"))
+        p = self.mos("cloud", "up", "--data-dir", d, "--http-port", str(self.free_port()), "--https-port", "0",
+                     "--mqtt-port", str(self.free_port()), "--no-plugin", env=dict(self.env, MOS_CLOUD_BIN="/bin/false"))
         self.assertUserError(p, 1, "mos-cloud init failed")
         self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700)
 
