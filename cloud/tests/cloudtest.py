@@ -42,6 +42,7 @@ class Server:
         self.tmp = tempfile.TemporaryDirectory(prefix="mos-cloud-test-")
         self.dir = Path(self.tmp.name)
         self.port = mostest.free_port()
+        self.https_port = mostest.free_port()
         self.mqtt_port = mostest.free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -49,14 +50,25 @@ class Server:
         mostest.run([MOS_CLOUD, "init", "--data-dir", str(self.dir), "--mqtt-port", str(self.mqtt_port)])
         self.log = open(self.dir / "mos-cloud.log", "ab")
         self.proc = subprocess.Popen([MOS_CLOUD, "serve", "--data-dir", str(self.dir), "--http-port",
-                                      str(self.port), "--mqtt-port", str(self.mqtt_port)],
+                                      str(self.port), "--https-port", str(self.https_port),
+                                      "--mqtt-port", str(self.mqtt_port)],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         mostest.wait_for_port(self.port)
+        mostest.wait_for_port(self.https_port)
         return self
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        """The API over TLS; verify with ca_file (AWS_CA_BUNDLE for the CLI)."""
+        return f"https://localhost:{self.https_port}"
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.dir / "ca.pem")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -175,12 +175,11 @@ class BoardConnectsToCloudBroker(unittest.TestCase):
                 cloud.stop()
 
 
-def start_proxy(cloud_port: int, rewrite_endpoint: str | None = None, tls: mostest.CertFiles | None = None):
-    """A pass-through HTTP(S) proxy in front of mos-cloud on 127.0.0.1; with
+def start_proxy(cloud_port: int, rewrite_endpoint: str | None = None):
+    """A pass-through HTTP proxy in front of mos-cloud on 127.0.0.1; with
     rewrite_endpoint, DescribeEndpoint answers that host. Returns (server, url)."""
     import http.client
     import http.server
-    import ssl
     import threading
 
     class Proxy(http.server.BaseHTTPRequestHandler):
@@ -209,14 +208,8 @@ def start_proxy(cloud_port: int, rewrite_endpoint: str | None = None, tls: moste
             pass
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    scheme = "http"
-    if tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(str(tls.cert), str(tls.key))
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-        scheme = "https"
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, f"{scheme}://127.0.0.1:{srv.server_address[1]}"
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}"
 
 
 class AwsShapedEndpoint(unittest.TestCase):
@@ -257,34 +250,31 @@ class AwsShapedEndpoint(unittest.TestCase):
 
 
 class Https(unittest.TestCase):
-    """The IoT API over HTTPS: the server certificate is verified, against
-    AWS_CA_BUNDLE when set (as the AWS CLI does)."""
+    """The IoT API over mos-cloud's own HTTPS listener: the server certificate
+    (local CA, name localhost) is verified, against AWS_CA_BUNDLE when set (as
+    the AWS CLI does)."""
 
     def test_ca_bundle(self):
         with tempfile.TemporaryDirectory(prefix="mos-aws-https-") as tmp:
             home = Path(tmp)
-            pki = mostest.Pki(home / "pki")
-            ca = pki.ca("proxy-ca")
-            leaf = pki.cert("proxy", ca, san="IP:127.0.0.1,DNS:localhost")
             cloud = cloudtest.Server().start()
-            srv, url = start_proxy(cloud.port, tls=leaf)
             board = b.Board(home, "https", aps=[AP])
             try:
                 board.start()
                 env = setup_env(home)
-                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", url, env=env, check=False)
+                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.https_url, env=env,
+                          check=False)
                 self.assertNotEqual(p.returncode, 0)
                 self.assertIn("TLS to", p.stderr)
                 self.assertIn("AWS_CA_BUNDLE", p.stderr)
                 self.assertNotIn("Uploading", p.stdout)
-                env["AWS_CA_BUNDLE"] = str(ca.cert)
-                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", url, env=env, check=False)
+                env["AWS_CA_BUNDLE"] = cloud.ca_file
+                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.https_url, env=env,
+                          check=False)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
                 self.assertIn("Saving and rebooting...", p.stdout)
             finally:
                 board.stop()
-                srv.shutdown()
-                srv.server_close()
                 cloud.stop()
 
 
