@@ -65,7 +65,10 @@ step_time
 say "3. Start the local AWS IoT Core (API, CA, Mosquitto with the policy plugin)"
 "$MOS" cloud down --data-dir "$CLOUD_DIR" >/dev/null 2>&1 || true
 mos cloud up --data-dir "$CLOUD_DIR"
-API=http://127.0.0.1:4567
+# HTTPS like AWS's endpoints; the certificate is from the local CA, which
+# the AWS CLI (and mos aws-iot-setup) trust through AWS_CA_BUNDLE.
+API=https://localhost:4568
+export AWS_CA_BUNDLE=$CLOUD_DIR/ca.pem
 export AWS_ACCESS_KEY_ID=AKIDMOSLOCAL AWS_SECRET_ACCESS_KEY=mos-local-secret AWS_DEFAULT_REGION=us-east-1
 export AWS_ENDPOINT_URL_IOT=$API   # mos aws-iot-setup reads it, as newer AWS CLIs do
 # The AWS CLI v2 (Debian's awscli, 2.9) predates AWS_ENDPOINT_URL_*: give it the URL.
@@ -161,6 +164,7 @@ Still running (stop both with: scripts/demo.sh --stop, or the two commands below
   the board         MOS_SIM_DIR=$MOS_SIM_DIR $MOS sim stop $BOARD
 Play with it:
   export AWS_ACCESS_KEY_ID=AKIDMOSLOCAL AWS_SECRET_ACCESS_KEY=mos-local-secret AWS_DEFAULT_REGION=us-east-1
+  export AWS_CA_BUNDLE=$CLOUD_DIR/ca.pem
   /usr/bin/aws --endpoint-url $API iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload '{gpio: {pin: 2, state: 0}}'
   MOS_SIM_DIR=$MOS_SIM_DIR $MOS sim gpio $BOARD 2
   MOS_SIM_DIR=$MOS_SIM_DIR $MOS --port $MOS_PORT console
