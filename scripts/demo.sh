@@ -29,8 +29,13 @@ STOP=0
 say()  { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
 T0=$SECONDS
-STEP_T=$SECONDS
-step_time() { note "($(( SECONDS - STEP_T )) s)"; STEP_T=$SECONDS; }
+STEP_T=$EPOCHREALTIME
+# Each step's wall time, to 0.1 s (bench/demo_steps.sh collects them).
+step_time() {
+  local now=$EPOCHREALTIME
+  note "($(awk -v a="$STEP_T" -v b="$now" 'BEGIN { printf "%.1f", b - a }') s)"
+  STEP_T=$now
+}
 
 WORK=${MOS_DEMO_DIR:-$ROOT/.mos/demo}
 mkdir -p "$WORK"
