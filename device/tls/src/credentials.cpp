@@ -10,21 +10,6 @@
 
 namespace mos::tls {
 
-uint8_t* Arena::alloc(size_t n) {
-  // No alignment padding: DER objects arrive in chunks that must stay
-  // contiguous, and BearSSL reads them as bytes.
-  if (n > storage_.size() - used_) return nullptr;
-  uint8_t* p = storage_.data() + used_;
-  used_ += n;
-  return p;
-}
-
-uint8_t* Arena::copy(const void* data, size_t n) {
-  uint8_t* p = alloc(n);
-  if (p != nullptr && n > 0) std::memcpy(p, data, n);
-  return p;
-}
-
 namespace {
 
 // Where decoded DER bytes of the current PEM object go.

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "mos/arena.h"
 #include "mos/defaults.h"
 #include "mos/hal.h"
 #include "mos/span.h"
@@ -65,22 +66,10 @@ class EpochClock : public WallClock {
   bool known_ = false;
 };
 
-// A bump allocator over caller storage, for decoded certificates and keys.
-class Arena {
- public:
-  explicit Arena(ByteSpan storage) : storage_(storage) {}
-  uint8_t* alloc(size_t n);  // nullptr when full
-  uint8_t* copy(const void* data, size_t n);
-  size_t used() const { return used_; }
-  size_t capacity() const { return storage_.size(); }
-  void reset() { used_ = 0; }
-  // Undo allocations back to `mark` (an earlier used()).
-  void rewind(size_t mark) { used_ = mark < used_ ? mark : used_; }
-
- private:
-  ByteSpan storage_;
-  size_t used_ = 0;
-};
+// Decoded certificates and keys go into caller storage through a bump
+// allocator with no alignment padding: DER objects arrive in chunks that must
+// stay contiguous, and BearSSL reads them as bytes.
+using Arena = mos::Arena;
 
 // Trust anchors (the CAs in mqtt.ssl_ca_cert) decoded from a PEM bundle into
 // caller storage: per anchor its subject DN and public key (not the whole
