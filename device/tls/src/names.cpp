@@ -233,14 +233,15 @@ const char* describe_error(int err, std::string_view host, bool client_cert_sent
       break;
     case BR_ERR_TOO_LARGE:
       std::snprintf(out, out_size,
-                    "server %.*s sent a TLS record larger than the %zu-byte input buffer (it ignored "
-                    "max_fragment_length); raise the TLS buffer to %d bytes (BR_SSL_BUFSIZE_INPUT)",
-                    hl, h, input_capacity, BR_SSL_BUFSIZE_INPUT);
+                    "server %.*s sent a TLS record larger than the %zu-byte input buffer (it ignores "
+                    "max_fragment_length): mos config-set mqtt.ssl_rx_buf_size=16384",
+                    hl, h, input_capacity);
       break;
     case BR_ERR_BAD_FRAGLEN:
       std::snprintf(out, out_size,
-                    "server %.*s answered max_fragment_length with another length; raise the TLS buffer to %d bytes",
-                    hl, h, BR_SSL_BUFSIZE_INPUT);
+                    "server %.*s answered max_fragment_length with another length: mos config-set "
+                    "mqtt.ssl_rx_buf_size=16384 (full records, none asked for)",
+                    hl, h);
       break;
     case BR_ERR_UNSUPPORTED_VERSION:
     case BR_ERR_BAD_VERSION:

@@ -153,6 +153,18 @@ Status TlsTransport::connect(std::string_view host, uint16_t port) {
   } else {
     br_ssl_engine_set_buffers_bidi(&cc_.eng, in_.data(), in_.size(), out_.data(), out_.size());
   }
+  if (in_.size() >= BR_SSL_BUFSIZE_INPUT) {
+    // Every record the server may send fits (RFC 5246 §6.2.1), so ask for no
+    // max_fragment_length: it would only limit a server that honours it, and
+    // AWS IoT Core ignores it anyway. BearSSL has no switch for "full input,
+    // small output": it derives the request from the smaller buffer. Its
+    // ClientHello omits the extension when the engine's log_max_frag_len is
+    // 14 (ssl_hs_client.t0, ext-frag-length), and it reads that field for
+    // nothing else but checking the server's echo (read-server-frag; none
+    // may come for an extension not sent). Our records out stay bound by
+    // eng.max_frag_len and the output buffer (ssl_engine.c make_ready_out).
+    cc_.eng.log_max_frag_len = 14;
+  }
   // The suite list is parsed again rather than kept: configure() validated
   // it and the caller keeps the text (TlsConfig's views outlive connections).
   uint16_t suites[MOS_TLS_MAX_SUITES];
@@ -248,8 +260,13 @@ bool TlsTransport::pump_io(bool receive) {
       state_ = State::kOpen;
       // cipher_suite() and the log line are kept out of this frame: it sits
       // under the handshake's deepest stack (ECDSA inside the engine).
-      MOS_LOGI("TLS: connected to %.80s, %s, max fragment %zu", host(), cipher_suite_name(cipher_suite()),
-               max_fragment());
+      if (max_fragment() < kFullRecord) {
+        MOS_LOGI("TLS: connected to %.80s, %s, max_fragment_length %zu", host(),
+                 cipher_suite_name(cipher_suite()), max_fragment());
+      } else {
+        MOS_LOGI("TLS: connected to %.80s, %s, full %zu-byte records", host(), cipher_suite_name(cipher_suite()),
+                 input_record_limit());
+      }
     }
     bool progress = false;
     if (st & BR_SSL_SENDREC) {
@@ -392,14 +409,6 @@ __attribute__((noinline)) uint16_t TlsTransport::cipher_suite() const {
   br_ssl_session_parameters sp;
   br_ssl_engine_get_session_parameters(&cc_.eng, &sp);
   return sp.cipher_suite;
-}
-
-size_t TlsTransport::max_fragment() const {
-  // What our buffers allow and the ClientHello asked for (RFC 6066 §4).
-  // BearSSL rejects a ServerHello that echoes another value
-  // (BR_ERR_BAD_FRAGLEN), but one that ignores the extension is only seen
-  // when a larger record arrives (BR_ERR_TOO_LARGE).
-  return cc_.eng.max_frag_len;
 }
 
 }  // namespace mos::tls

@@ -184,6 +184,46 @@ TEST_F(TlsMqttSession, MosquittoHonoursMaxFragmentLengthFor837ByteBuffer) {
   session.stop();
 }
 
+TEST_F(TlsMqttSession, FullInputAnd2KOutputTake16KRecordsFromMosquitto) {
+  // The AWS IoT configuration (mqtt.ssl_rx_buf_size=16384): a 16 KB input
+  // record buffer, a 2 KB output one, no max_fragment_length asked, so
+  // Mosquitto's OpenSSL sends a 16000-byte PUBLISH in full 16384-byte
+  // records, while ours go out in records of at most 2048.
+  net::TcpTransport tcp;
+  static uint8_t in[input_buffer_size(16384)];
+  uint8_t out[output_buffer_size(2048)];
+  TlsTransport tls(tcp, ByteSpan(in), ByteSpan(out));
+  TrustAnchorStore<> anchors;
+  ClientIdentityStore<> identity;
+  ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
+  ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
+  testing::Scratch scratch;
+  TlsConfig tc;
+  tc.handshake_scratch = scratch.span();
+  tc.anchors = &anchors;
+  tc.identity = &identity;
+  ASSERT_EQ(tls.configure(tc), Status::kOk);
+  static uint8_t rx[17000], tx[17000], inflight[17000];
+  mqtt::Session session(tls, clock_, random_, mqtt::Buffers{ByteSpan(rx), ByteSpan(tx), ByteSpan(inflight)});
+  mqtt::Config mc;
+  mc.host = "localhost";
+  mc.port = broker_->port();
+  mc.client_id = "device-1-16k";
+  Seen seen;
+  ASSERT_EQ(session.start(mc, on_event, &seen), Status::kOk);
+  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.connected; })) << tls.last_error();
+  EXPECT_EQ(tls.max_fragment(), 16384u);
+  ASSERT_EQ(session.subscribe("mos/tls/16k", 1), Status::kOk);
+  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.subscribed; }));
+  std::string big(16000, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  ASSERT_EQ(session.publish("mos/tls/16k", as_bytes(big), 1, false), Status::kOk);
+  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.puback && !seen.message.empty(); })) << tls.last_error();
+  EXPECT_EQ(seen.message, big);
+  EXPECT_EQ(tls.bearssl_error(), 0);
+  session.stop();
+}
+
 TEST_F(TlsMqttSession, WrongCaIsLoggedByTheSession) {
   net::TcpTransport tcp;
   uint8_t tls_buf[input_buffer_size(512)];

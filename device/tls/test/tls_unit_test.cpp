@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "in_memory_server.h"
 #include "tls_test_util.h"
 
 namespace mos::tls {
@@ -254,6 +255,52 @@ TEST_F(Pump, FullBufferSendsNoMaxFragmentLength) {
   EXPECT_EQ(std::search(lower.sent.begin(), lower.sent.end(), mfl, mfl + 4), lower.sent.end());
 }
 
+// The max_fragment_length value in a ClientHello record (RFC 6066 §4: 1..4
+// for 2^9..2^12), or 0 when the extension is absent. Walks the message
+// (RFC 5246 §7.4.1.2) rather than searching bytes: the random could match.
+int mfl_code(const std::vector<uint8_t>& rec) {
+  size_t p = 5 + 4 + 2 + 32;  // record header, handshake header, version, random
+  auto u8 = [&](size_t at) { return at < rec.size() ? rec[at] : 0u; };
+  auto u16 = [&](size_t at) { return (u8(at) << 8) | u8(at + 1); };
+  p += 1 + u8(p);          // session id
+  p += 2 + u16(p);         // cipher suites
+  p += 1 + u8(p);          // compression methods
+  size_t end = p + 2 + u16(p);
+  for (p += 2; p + 4 <= end && p + 4 <= rec.size(); p += 4 + u16(p + 2)) {
+    if (u16(p) == 1) return static_cast<int>(u8(p + 4));
+  }
+  return 0;
+}
+
+TEST_F(Pump, ClientHelloAsksForWhatRequestedFragmentSays) {
+  // Buffers from the smallest to full records, both duplex modes: the
+  // ClientHello carries exactly requested_fragment(), which mirrors BearSSL's
+  // rule below full records (a check that it still does, should BearSSL change).
+  static uint8_t in[BR_SSL_BUFSIZE_INPUT + 100], out[BR_SSL_BUFSIZE_OUTPUT];
+  const size_t ins[] = {input_buffer_size(512), input_buffer_size(1024) - 1, input_buffer_size(1024),
+                        input_buffer_size(3000), input_buffer_size(4096), input_buffer_size(8192),
+                        BR_SSL_BUFSIZE_INPUT - 1, BR_SSL_BUFSIZE_INPUT, sizeof(in)};
+  const size_t outs[] = {0, output_buffer_size(512), output_buffer_size(2048), output_buffer_size(4096),
+                         BR_SSL_BUFSIZE_OUTPUT};
+  for (size_t i : ins) {
+    for (size_t o : outs) {
+      ScriptedTransport t;
+      TlsTransport tls(t, ByteSpan(in, i), ByteSpan(o == 0 ? nullptr : out, o));
+      ASSERT_EQ(tls.configure(cfg), Status::kOk) << tls.last_error();
+      ASSERT_EQ(tls.connect("h", 1), Status::kWouldBlock);
+      size_t want = requested_fragment(i, o);
+      int code = mfl_code(t.sent);
+      EXPECT_EQ(code == 0 ? kFullRecord : size_t{1} << (code + 8), want) << "in " << i << " out " << o;
+      EXPECT_EQ(tls.max_fragment(), want);
+    }
+  }
+  EXPECT_EQ(requested_fragment(input_buffer_size(16384), output_buffer_size(2048)), kFullRecord);
+  EXPECT_EQ(requested_fragment(input_buffer_size(4096), output_buffer_size(2048)), 2048u);
+  EXPECT_EQ(requested_fragment(input_buffer_size(8192), 0), 4096u);  // 2^13 is no RFC 6066 value
+  EXPECT_EQ(input_record_limit(input_buffer_size(3000)), 3000u);
+  EXPECT_EQ(input_record_limit(sizeof(in)), 16384u);
+}
+
 TEST_F(Pump, AlertFromTheServerIsReported) {
   TlsTransport tls(lower, ByteSpan(buf, sizeof(buf)));
   ASSERT_EQ(tls.configure(cfg), Status::kOk);
@@ -324,63 +371,19 @@ TEST_F(Pump, ConfigureRejectsBadSettings) {
   EXPECT_FALSE(ok_size.scratch_borrowed());  // configure() lends it back on return
 }
 
-// A BearSSL server in the same thread, joined to the client by two byte
-// queues: a full handshake and application data with no sockets.
+// The in-memory BearSSL server (in_memory_server.h): a full handshake and
+// application data with no sockets.
 class InMemory : public Identity {
  protected:
-  struct Pipe : Transport {
-    std::vector<uint8_t>* rx = nullptr;
-    std::vector<uint8_t>* tx = nullptr;
-    Status connect(std::string_view, uint16_t) override { return Status::kOk; }
-    int32_t write(ConstByteSpan d) override {
-      tx->insert(tx->end(), d.begin(), d.end());
-      return static_cast<int32_t>(d.size());
-    }
-    int32_t read(ByteSpan out) override {
-      if (rx->empty()) return kWouldBlock;
-      size_t n = std::min(out.size(), rx->size());
-      std::memcpy(out.data(), rx->data(), n);
-      rx->erase(rx->begin(), rx->begin() + static_cast<long>(n));
-      return static_cast<int32_t>(n);
-    }
-    void close() override {}
-    bool connected() const override { return true; }
-  };
-
   void SetUp() override {
-    ASSERT_EQ(server_id.load_pem(read_file(server_->cert), read_file(server_->key)), Status::kOk);
-    br_ssl_server_init_full_ec(&sc, server_id.chain(), server_id.chain_len(), BR_KEYTYPE_EC, &server_id.ec_key());
-    br_ssl_engine_set_buffer(&sc.eng, sbuf, sizeof(sbuf), 1);
-    ASSERT_EQ(br_ssl_server_reset(&sc), 1);
+    ASSERT_TRUE(server.start(*server_));
     ASSERT_EQ(anchors.add_pem(read_file(ca_->cert)), Status::kOk);
-    pipe.rx = &s2c;
-    pipe.tx = &c2s;
     cfg.anchors = &anchors;
     cfg.wall_clock = &wall;
     cfg.handshake_scratch = scratch.span();
   }
 
-  // Moves records between the server engine and the queues.
-  void serve() {
-    for (bool moved = true; moved;) {
-      moved = false;
-      unsigned st = br_ssl_engine_current_state(&sc.eng);
-      size_t len = 0;
-      if (st & BR_SSL_SENDREC) {
-        unsigned char* b = br_ssl_engine_sendrec_buf(&sc.eng, &len);
-        s2c.insert(s2c.end(), b, b + len);
-        br_ssl_engine_sendrec_ack(&sc.eng, len);
-        moved = true;
-      } else if ((st & BR_SSL_RECVREC) && !c2s.empty()) {
-        unsigned char* b = br_ssl_engine_recvrec_buf(&sc.eng, &len);
-        size_t n = std::min(len, c2s.size());
-        std::memcpy(b, c2s.data(), n);
-        c2s.erase(c2s.begin(), c2s.begin() + static_cast<long>(n));
-        br_ssl_engine_recvrec_ack(&sc.eng, n);
-        moved = true;
-      }
-    }
-  }
+  void serve() { server.serve(); }
 
   bool handshake(TlsTransport& tls) {
     if (tls.connect("localhost", 8883) == Status::kIoError) return false;
@@ -393,31 +396,31 @@ class InMemory : public Identity {
 
   // Sends n bytes (0, 1, 2, ...); returns the largest record payload used.
   size_t server_send(size_t n) {
-    size_t largest = 0;
-    for (size_t i = 0; i < n;) {
-      size_t len = 0;
-      unsigned char* b = br_ssl_engine_sendapp_buf(&sc.eng, &len);
-      if (b == nullptr) break;
-      size_t k = std::min(len, n - i);
-      for (size_t j = 0; j < k; ++j) b[j] = static_cast<uint8_t>(i + j);
-      br_ssl_engine_sendapp_ack(&sc.eng, k);
-      br_ssl_engine_flush(&sc.eng, 0);
-      serve();
-      largest = std::max(largest, k);
-      i += k;
-    }
-    return largest;
+    std::vector<uint8_t> data(n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(i);
+    return server.send(ConstByteSpan(data.data(), n));
   }
 
-  br_ssl_server_context sc;
-  uint8_t sbuf[BR_SSL_BUFSIZE_BIDI];
-  ClientIdentityStore<> server_id;
+  // Reads until `n` bytes arrived or the connection failed; returns what came.
+  std::vector<uint8_t> client_read(TlsTransport& tls, size_t n) {
+    std::vector<uint8_t> all;
+    uint8_t chunk[700];
+    for (int i = 0; i < 200 && all.size() < n; ++i) {
+      int32_t got = tls.read(ByteSpan(chunk, sizeof(chunk)));
+      if (got < 0) break;
+      all.insert(all.end(), chunk, chunk + got);
+      serve();
+    }
+    return all;
+  }
+
+  testing::InMemoryServer server;
+  Transport& pipe = server.client_side();
+  br_ssl_server_context& sc = server.sc;
   TrustAnchorStore<> anchors;
   testing::SystemWallClock wall;
   testing::Scratch scratch;
   TlsConfig cfg;
-  std::vector<uint8_t> c2s, s2c;
-  Pipe pipe;
 };
 
 TEST_F(InMemory, HandshakeAndApplicationDataBothWays) {
@@ -493,9 +496,7 @@ TEST_F(InMemory, HandshakeScratchIsLentOnlyDuringTheHandshake) {
     for (size_t i = 0; i < sizeof(scratch.bytes); ++i) ASSERT_EQ(scratch.bytes[i], 0xC3) << "written at " << i;
     tls.close();
     serve();
-    br_ssl_server_reset(&sc);
-    c2s.clear();
-    s2c.clear();
+    server.reset();
   }
 }
 
@@ -514,9 +515,7 @@ TEST_F(InMemory, ServerIgnoringMaxFragmentLengthGetsTheSizeToRaise) {
   ASSERT_EQ(tls.configure(cfg), Status::kOk);
   ASSERT_TRUE(handshake(tls)) << tls.last_error();
   EXPECT_EQ(tls.max_fragment(), 512u);
-  // Make the server behave as one that ignores the extension (AWS IoT is
-  // reported to): records up to 16384 bytes again.
-  sc.eng.max_frag_len = 16384;
+  server.ignore_max_fragment_length();
   ASSERT_GT(server_send(4000), 512u);
   // The first record may still be small; a larger one must fail cleanly.
   uint8_t chunk[64];
@@ -528,7 +527,36 @@ TEST_F(InMemory, ServerIgnoringMaxFragmentLengthGetsTheSizeToRaise) {
   EXPECT_EQ(tls.bearssl_error(), BR_ERR_TOO_LARGE);
   EXPECT_NE(std::string(tls.last_error()).find("larger than the 837-byte input buffer"), std::string::npos)
       << tls.last_error();
-  EXPECT_NE(std::string(tls.last_error()).find("raise the TLS buffer to 16709 bytes"), std::string::npos);
+  EXPECT_NE(std::string(tls.last_error()).find("mos config-set mqtt.ssl_rx_buf_size=16384"), std::string::npos);
+}
+
+TEST_F(InMemory, FullInputBufferTakes16KRecordsWithA2KOutputBuffer) {
+  // What a device talking to AWS IoT Core needs: a 16 KB input record buffer,
+  // a small output one, and no max_fragment_length asked (the server sends
+  // full records anyway). 16000 bytes arrive in one record.
+  static uint8_t in[input_buffer_size(16384)];
+  uint8_t out[output_buffer_size(2048)];
+  TlsTransport tls(pipe, ByteSpan(in, sizeof(in)), ByteSpan(out, sizeof(out)));
+  ASSERT_EQ(tls.configure(cfg), Status::kOk);
+  ASSERT_TRUE(handshake(tls)) << tls.last_error();
+  EXPECT_EQ(tls.max_fragment(), 16384u);
+  EXPECT_EQ(tls.input_record_limit(), 16384u);
+  EXPECT_EQ(server_send(16000), 16000u);
+  std::vector<uint8_t> got = client_read(tls, 16000);
+  ASSERT_EQ(got.size(), 16000u) << tls.last_error();
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<uint8_t>(i));
+  // Our own records stay within the output buffer: 5000 bytes go out in
+  // records of at most 2048.
+  std::string msg(5000, 'm');
+  size_t sent = 0;
+  for (int i = 0; i < 20 && sent < msg.size(); ++i) {
+    int32_t n = tls.write(as_bytes(std::string_view(msg).substr(sent)));
+    ASSERT_GE(n, 0) << tls.last_error();
+    EXPECT_LE(n, 2048);
+    sent += static_cast<size_t>(n);
+    serve();
+  }
+  EXPECT_EQ(server.take_received(), msg);
 }
 
 TEST_F(InMemory, RenegotiationIsRefused) {

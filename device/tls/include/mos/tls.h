@@ -31,9 +31,30 @@ constexpr size_t kOutputOverhead = BR_SSL_BUFSIZE_OUTPUT - 16384;  // 85
 // The smallest max_fragment_length value (RFC 6066 §4: 2^9).
 constexpr size_t kMinFragment = 512;
 
+// The largest record plaintext TLS 1.2 allows (RFC 5246 §6.2.1: 2^14).
+constexpr size_t kFullRecord = 16384;
+
 // Input buffer size that holds records of up to `fragment` plaintext bytes.
 constexpr size_t input_buffer_size(size_t fragment) { return fragment + kInputOverhead; }
 constexpr size_t output_buffer_size(size_t fragment) { return fragment + kOutputOverhead; }
+// The largest record plaintext an input buffer of `in` bytes takes whatever
+// the cipher suite (BearSSL checks the record's whole length against it).
+constexpr size_t input_record_limit(size_t in) {
+  return in <= kInputOverhead ? 0 : in - kInputOverhead > kFullRecord ? kFullRecord : in - kInputOverhead;
+}
+// The max_fragment_length (RFC 6066 §4) that a TlsTransport with these
+// buffers asks for in its ClientHello (`out` 0: one shared buffer). Below
+// full records, BearSSL's rule (br_ssl_engine_set_buffers_bidi): the
+// largest of 2^9..2^12 whose record fits both buffers (2^13 is no RFC 6066
+// value). kFullRecord means not asked: when the input buffer takes every
+// record TLS allows, whatever the output buffer (see TlsTransport).
+constexpr size_t requested_fragment(size_t in, size_t out) {
+  if (in >= input_buffer_size(kFullRecord)) return kFullRecord;
+  if (out == 0) out = in;
+  size_t f = 4096;
+  while (f > kMinFragment && (in < input_buffer_size(f) || out < output_buffer_size(f))) f /= 2;
+  return f;
+}
 
 // Seconds since 1970-01-01T00:00:00Z, or a negative value while unknown (no
 // SNTP yet). The sim port answers with the host's time; a device adds its
@@ -198,10 +219,15 @@ struct TlsConfig {
 
 // TLS 1.2 over `lower`. Buffers: `in` holds incoming records, `out` outgoing
 // ones; `out` empty = half-duplex (one shared buffer, BearSSL "mono" mode).
-// An input buffer smaller than BR_SSL_BUFSIZE_INPUT makes BearSSL request
-// max_fragment_length (RFC 6066 §4) of the largest power of two that fits in
-// both buffers (>= 512: in >= 837 bytes); a server that ignores it fails with
-// "record too large" and last_error() names the size to raise to.
+// Records in may be as large as `in` holds (input_record_limit), records out
+// as large as `out` holds; the two sizes need not match.
+// An input buffer smaller than BR_SSL_BUFSIZE_INPUT makes the ClientHello ask
+// for max_fragment_length (RFC 6066 §4) of the largest power of two that fits
+// in both buffers (>= 512: in >= 837 bytes; requested_fragment()); a server
+// that ignores it and sends a larger record fails the connection with
+// "record too large", and last_error() says what to raise. An input buffer of
+// BR_SSL_BUFSIZE_INPUT (a 16 KB record) asks for nothing, even with a small
+// output buffer: every record a server may send fits.
 class TlsTransport : public Transport {
  public:
   TlsTransport(Transport& lower, ByteSpan in, ByteSpan out = ByteSpan());
@@ -230,8 +256,10 @@ class TlsTransport : public Transport {
   int bearssl_error() const { return br_err_; }
   uint16_t cipher_suite() const;
   // The record size requested with max_fragment_length (RFC 6066 §4), set
-  // by the buffer sizes; 16384 = not requested.
-  size_t max_fragment() const;
+  // by the buffer sizes (requested_fragment()); 16384 = not requested.
+  size_t max_fragment() const { return requested_fragment(in_.size(), out_.size()); }
+  // The largest record the input buffer takes (input_record_limit()).
+  size_t input_record_limit() const { return tls::input_record_limit(in_.size()); }
   const br_ssl_client_context& engine() const { return cc_; }
   // True while the handshake scratch is lent to this transport.
   bool scratch_borrowed() const { return xc_ != nullptr; }
@@ -256,7 +284,7 @@ class TlsTransport : public Transport {
   bool configured_ = false;
   State state_ = State::kIdle;
   int br_err_ = 0;
-  char error_[200] = "";
+  char error_[256] = "";  // a line of describe_error() with an 80-character host name
 };
 
 }  // namespace mos::tls
