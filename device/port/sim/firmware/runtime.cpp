@@ -187,7 +187,12 @@ int Runtime::run() {
     rom_.restart("software reboot");
   }
   Status s = mos_app_init(*this);
+  boot_arena_.seal();  // no allocation after init
   if (s != Status::kOk) MOS_LOGE("app %s: init failed: %s", MOS_APP_NAME, to_string(s));
+  if (boot_arena_.used() > 0) {
+    MOS_LOGI("boot: the app took %u of %u bytes of boot memory (MOS_BOOT_ARENA_BYTES)",
+             static_cast<unsigned>(boot_arena_.used()), static_cast<unsigned>(boot_arena_.capacity()));
+  }
   start_wifi();
   while (!reboot_) loop_.run_once(1000);
   MOS_LOGI("rebooting");

@@ -13,7 +13,9 @@
 
 #include "config_view.h"
 #include "mos/app.h"
+#include "mos/arena.h"
 #include "mos/config.h"
+#include "mos/defaults.h"
 #include "mos/event_loop.h"
 #include "mos/fs.h"
 #include "mos/rpc.h"
@@ -55,6 +57,7 @@ class Runtime : public app::Context, public rpc::SysPort, public Poller {
   const tls::WallClock* wall_clock() override { return &wall_; }
   rpc::Dispatcher& rpc() override { return rpc_; }
   Status read_file(std::string_view name, Span<char> out, size_t* len) override;
+  Status boot_buffer(size_t size, size_t align, ByteSpan* out) override { return boot_arena_.take(size, align, out); }
   Transport* tcp() override;
   void on_network(app::NetworkFn fn, void* ctx) override {
     net_fn_ = fn;
@@ -97,6 +100,11 @@ class Runtime : public app::Context, public rpc::SysPort, public Poller {
   Fs fs_;
   FsSector sectors_[kFsMaxSectors];
   bool fs_ok_ = false;
+
+  // What apps size from their config at boot (Context::boot_buffer); static
+  // storage like the rest of the runtime, sealed when mos_app_init() returns.
+  alignas(16) uint8_t boot_bytes_[MOS_BOOT_ARENA_BYTES];
+  BootArena boot_arena_{ByteSpan(boot_bytes_)};
 
   mos::Config cfg_;
   MosConfig cfg_cur_{}, cfg_base_{};

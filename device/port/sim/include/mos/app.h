@@ -67,6 +67,15 @@ class Context {
   // its size. kNotFound when missing, kNoSpace when out is too small.
   virtual Status read_file(std::string_view name, Span<char> out, size_t* len) = 0;
 
+  // Memory for a buffer whose size comes from the config (e.g. the TLS
+  // record buffers from mqtt.ssl_rx_buf_size): `size` bytes aligned to
+  // `align` (a power of two) from the runtime's boot arena
+  // (MOS_BOOT_ARENA_BYTES), kept until the next reboot. Only during
+  // mos_app_init(): afterwards kBusy, since nothing is allocated after init.
+  // kNoSpace when the rest of the arena is smaller, kInvalidArg for size 0 or
+  // a bad alignment; *out is left alone on failure.
+  virtual Status boot_buffer(size_t size, size_t align, ByteSpan* out) = 0;
+
   // A TCP client transport for the app's one connection (MQTT). The loop
   // wakes when it is readable; connect() fails with "network down" until
   // Wi-Fi has an IP. One per boot: nullptr on a second call.
