@@ -5,6 +5,7 @@
 
 #include "c_mqtt/app.h"
 #include "c_mqtt/mqtt_link.h"
+#include "c_mqtt/tls_buffers.h"
 #include "mos/app.h"
 #include "mos/log.h"
 
@@ -24,11 +25,37 @@ class SessionPublisher : public c_mqtt::Publisher {
   mos::mqtt::Session& session_;
 };
 
+struct TlsMemory {
+  mos::ByteSpan in, out;
+};
+
+// The TLS record buffers, sized from mqtt.ssl_rx_buf_size (tls_buffers.h):
+// read once, at boot, and taken from the runtime's boot memory, which is
+// open only while mos_app_init runs. Without them MQTT over TLS does not
+// start (MqttLink says so); plain TCP and RPC still work.
+TlsMemory take_tls_buffers(mos::app::Context& ctx) {
+  c_mqtt::TlsBufferPlan p = c_mqtt::plan_tls_buffers(ctx.config().get_int("mqtt.ssl_rx_buf_size", 0));
+  if (p.out_of_range) {
+    MOS_LOGE("c_mqtt: mqtt.ssl_rx_buf_size = %lld is out of range 0, %u..%u; using %u; fix it with mos config-set "
+             "mqtt.ssl_rx_buf_size=16384 (AWS IoT) or 0", static_cast<long long>(p.configured),
+             static_cast<unsigned>(c_mqtt::kTlsRecordMin), static_cast<unsigned>(c_mqtt::kTlsRecordMax),
+             p.configured < 0 ? 0u : static_cast<unsigned>(p.record));
+  }
+  TlsMemory m;
+  if (ctx.boot_buffer(p.in_size, alignof(uint32_t), &m.in) != Status::kOk ||
+      ctx.boot_buffer(p.out_size, alignof(uint32_t), &m.out) != Status::kOk) {
+    MOS_LOGE("c_mqtt: no boot memory for %u + %u bytes of TLS buffers (raise MOS_BOOT_ARENA_BYTES)",
+             static_cast<unsigned>(p.in_size), static_cast<unsigned>(p.out_size));
+    return TlsMemory{};
+  }
+  return m;
+}
+
 class Firmware {
  public:
-  Firmware(mos::app::Context& ctx, mos::Transport& tcp)
+  Firmware(mos::app::Context& ctx, mos::Transport& tcp, TlsMemory tls)
       : ctx_(ctx),
-        link_(tcp, ctx.clock(), ctx.random(), ctx.wall_clock()),
+        link_(tcp, ctx.clock(), ctx.random(), ctx.wall_clock(), tls.in, tls.out),
         publisher_(link_.session()),
         app_(ctx.loop(), ctx.gpio(), publisher_) {}
 
@@ -130,8 +157,9 @@ class Firmware {
 Status mos_app_init(mos::app::Context& ctx) {
   mos::Transport* tcp = ctx.tcp();
   if (tcp == nullptr) return Status::kBusy;
-  // Static storage: the whole firmware (TLS and MQTT buffers included) is
-  // sized at link time; a reboot re-runs this in a fresh process.
-  static Firmware fw(ctx, *tcp);
+  // Static storage: the firmware is sized at link time, but for the TLS
+  // record buffers, sized from the config here; a reboot re-runs this in a
+  // fresh process.
+  static Firmware fw(ctx, *tcp, take_tls_buffers(ctx));
   return fw.init();
 }

@@ -33,11 +33,11 @@ void MqttLink::Selector::close() {
 }
 
 MqttLink::MqttLink(mos::Transport& tcp, const mos::Clock& clock, mos::Random& random,
-                   const mos::tls::WallClock* wall_clock)
+                   const mos::tls::WallClock* wall_clock, mos::ByteSpan tls_in, mos::ByteSpan tls_out)
     : tcp_(tcp),
       wall_clock_(wall_clock),
       random_(random),
-      tls_(tcp, mos::ByteSpan(tls_in_), mos::ByteSpan(tls_out_)),
+      tls_(tcp, tls_in, tls_out),
       session_(selector_, clock, random,
                mos::mqtt::Buffers{mos::ByteSpan(rx_), mos::ByteSpan(tx_), mos::ByteSpan(inflight_)}) {
   selector_.t = &tcp_;
@@ -106,7 +106,25 @@ mos::Status MqttLink::load_tls(const MqttSettings& s, std::string_view host, Rea
     MOS_LOGE("mqtt: TLS setup: %s", tls_.last_error());
     return st;
   }
+  log_record_sizes();
   return mos::Status::kOk;
+}
+
+void MqttLink::log_record_sizes() const {
+  // Which of the two ways of living with TLS records this link uses
+  // (tls_buffers.h): a buffer for whatever the server sends, or asking the
+  // server for small records (RFC 6066 §4), which AWS IoT Core ignores.
+  auto in = static_cast<unsigned>(tls_.input_record_limit());
+  auto asked = static_cast<unsigned>(tls_.max_fragment());
+  if (asked >= mos::tls::kFullRecord) {
+    MOS_LOGI("mqtt: TLS input records up to %u bytes (mqtt.ssl_rx_buf_size); max_fragment_length not asked for", in);
+  } else if (in > asked) {
+    MOS_LOGI("mqtt: TLS input records up to %u bytes (mqtt.ssl_rx_buf_size); asking for %u-byte records "
+             "(max_fragment_length)", in, asked);
+  } else {
+    MOS_LOGI("mqtt: TLS asking for %u-byte records (max_fragment_length); a broker that ignores it, like AWS IoT "
+             "Core, needs mqtt.ssl_rx_buf_size=16384", asked);
+  }
 }
 
 mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* read_ctx,

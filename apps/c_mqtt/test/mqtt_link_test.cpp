@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "c_mqtt/tls_buffers.h"
 #include "mos/log.h"
 
 namespace c_mqtt {
@@ -61,7 +62,7 @@ void on_event(const mos::mqtt::Event&, void*) {}
 
 class LinkTest : public ::testing::Test {
  protected:
-  LinkTest() : link(tcp, clock, random, nullptr) {
+  LinkTest() : link(tcp, clock, random, nullptr, mos::ByteSpan(tls_in), mos::ByteSpan(tls_out)) {
     g_files.clear();
     g_log.clear();
     mos::set_log_sink(&capture, nullptr);
@@ -76,6 +77,9 @@ class LinkTest : public ::testing::Test {
   NullTransport tcp;
   ZeroClock clock;
   FixedRandom random;
+  // The small default's sizes (mqtt.ssl_rx_buf_size = 0).
+  uint8_t tls_in[mos::tls::input_buffer_size(C_MQTT_TLS_FRAGMENT)];
+  uint8_t tls_out[mos::tls::output_buffer_size(C_MQTT_TLS_FRAGMENT)];
   MqttLink link;
 };
 

@@ -8,7 +8,9 @@
 // fake broker). The server certificate is always verified when TLS is used;
 // SNI and the name check use the host of mqtt.server.
 //
-// Memory: every buffer is a member, sized at compile time (no allocation).
+// Memory: every buffer is a member sized at compile time, except the TLS
+// record buffers, which the caller gives: sized from mqtt.ssl_rx_buf_size at
+// boot (tls_buffers.h). No allocation.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -18,11 +20,6 @@
 #include "mos/mqtt/session.h"
 #include "mos/tls.h"
 
-#ifndef C_MQTT_TLS_FRAGMENT
-// TLS record payload we ask for with max_fragment_length (RFC 6066 §4); the
-// buffers hold one record of it plus BearSSL's overhead.
-#define C_MQTT_TLS_FRAGMENT 2048
-#endif
 #ifndef C_MQTT_PEM_MAX
 #define C_MQTT_PEM_MAX 6144  // largest PEM file read at start (a CA bundle)
 #endif
@@ -53,8 +50,11 @@ mos::Status parse_server(std::string_view server, std::string_view* host, uint16
 
 class MqttLink {
  public:
+  // tls_in / tls_out: the TLS record buffers (TlsBufferPlan's sizes), kept
+  // for the link's lifetime; too small or empty makes start() fail for a
+  // TLS server with a line that says so.
   MqttLink(mos::Transport& tcp, const mos::Clock& clock, mos::Random& random,
-           const mos::tls::WallClock* wall_clock);
+           const mos::tls::WallClock* wall_clock, mos::ByteSpan tls_in, mos::ByteSpan tls_out);
   MqttLink(const MqttLink&) = delete;
   MqttLink& operator=(const MqttLink&) = delete;
 
@@ -84,12 +84,11 @@ class MqttLink {
     const char* last_error() const override { return t ? t->last_error() : ""; }
   };
   mos::Status load_tls(const MqttSettings& s, std::string_view host, ReadFileFn read_file, void* ctx);
+  void log_record_sizes() const;
 
   mos::Transport& tcp_;
   const mos::tls::WallClock* wall_clock_;
   mos::Random& random_;
-  uint8_t tls_in_[mos::tls::input_buffer_size(C_MQTT_TLS_FRAGMENT)];
-  uint8_t tls_out_[mos::tls::output_buffer_size(C_MQTT_TLS_FRAGMENT)];
   mos::tls::TlsTransport tls_;
   mos::tls::TrustAnchorStore<> anchors_;
   mos::tls::ClientIdentityStore<> identity_;
