@@ -1,6 +1,7 @@
 """A scripted, deliberately misbehaving MQTT 3.1.1 broker for the bad-input tests.
 
-Plain TCP on 127.0.0.1 at a free port. Each accepted connection runs one step
+Plain TCP on 127.0.0.1 at a free port, or TLS with an ssl.SSLContext
+(tls_stream.py: the test sees the raw records). Each accepted connection runs one step
 of a script (the last step repeats), so a test can say "first connection:
 CONNACK then a PUBLISH bigger than the board's buffer; later ones: behave" and
 watch the board drop, back off and come back. Every connection's start time,
@@ -9,10 +10,13 @@ the CONNECT it received and how it ended are recorded.
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
 from dataclasses import dataclass, field
+
+from tls_stream import TlsStream
 
 
 def encode_remaining_length(n: int) -> bytes:
@@ -54,7 +58,7 @@ class Connection:
 class Peer:
     """One accepted connection, handed to a script step."""
 
-    def __init__(self, sock: socket.socket, record: Connection, stop: threading.Event):
+    def __init__(self, sock: "socket.socket | TlsStream", record: Connection, stop: threading.Event):
         self.sock, self.record, self.stop = sock, record, stop
         self.buf = b""
 
@@ -164,10 +168,14 @@ class Peer:
 
 
 class FakeBroker:
-    """steps: callables taking a Peer; connection k runs steps[min(k, len-1)]."""
+    """steps: callables taking a Peer; connection k runs steps[min(k, len-1)].
+    tls: a server-side SSLContext, or None for plain TCP; the TlsStream of
+    connection k is streams[k] (its ClientHello, the records sent)."""
 
-    def __init__(self, steps):
+    def __init__(self, steps, tls: ssl.SSLContext | None = None):
         self.steps = list(steps)
+        self.tls = tls
+        self.streams: list[TlsStream] = []
         self.connections: list[Connection] = []
         self.stop_event = threading.Event()
         self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -198,8 +206,12 @@ class FakeBroker:
             self.threads.append(t)
 
     def _run(self, step, sock, rec) -> None:
-        peer = Peer(sock, rec, self.stop_event)
         try:
+            if self.tls is not None:
+                sock = TlsStream(sock, self.tls)
+                self.streams.append(sock)
+                sock.handshake()
+            peer = Peer(sock, rec, self.stop_event)
             step(peer)
             rec.ended = rec.ended or "script done"
         except Exception as e:  # noqa: BLE001 - recorded for the test to show
@@ -232,6 +244,19 @@ class FakeBroker:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def publishes_to(records: list[Connection], topic: str) -> list[bytes]:
+    """Payloads of the PUBLISHes the board sent to `topic`, over all connections."""
+    out = []
+    for rec in records:
+        for kind, flags, body in rec.packets:
+            if kind == 3:
+                tl = struct.unpack(">H", body[:2])[0]
+                qos = (flags >> 1) & 3
+                if body[2:2 + tl].decode(errors="replace") == topic:
+                    out.append(body[2 + tl + (2 if qos else 0):])
+    return out
 
 
 # ---- script steps used by the tests ----

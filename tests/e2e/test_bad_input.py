@@ -19,6 +19,7 @@ from pathlib import Path
 import board as b
 import fake_broker as fb
 import mostest
+from fake_broker import publishes_to
 
 AP = ("mos-test-ap", "correct horse")
 MIN_BACKOFF, MAX_BACKOFF = 1, 4
@@ -29,18 +30,6 @@ def plain_config(port: int) -> dict:
     return {"wifi.sta.enable": "true", "wifi.sta.ssid": AP[0], "wifi.sta.pass": AP[1],
             "mqtt.enable": "true", "mqtt.server": f"127.0.0.1:{port}",
             "mqtt.reconnect_timeout_min": MIN_BACKOFF, "mqtt.reconnect_timeout_max": MAX_BACKOFF}
-
-
-def publishes_to(peer_records, topic: str) -> list[bytes]:
-    out = []
-    for rec in peer_records:
-        for kind, flags, body in rec.packets:
-            if kind == 3:
-                tl = struct.unpack(">H", body[:2])[0]
-                qos = (flags >> 1) & 3
-                if body[2:2 + tl].decode(errors="replace") == topic:
-                    out.append(body[2 + tl + (2 if qos else 0):])
-    return out
 
 
 class Commands:
