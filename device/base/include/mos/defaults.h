@@ -61,12 +61,13 @@
 // configuration, mqtt.ssl_rx_buf_size=16384 (what AWS IoT Core needs: it
 // ignores max_fragment_length): a 16 KB input record buffer (16384 + 325 =
 // 16709 bytes, BR_SSL_BUFSIZE_INPUT) and a 2 KB output one (2048 + 85 = 2133),
-// 18842 bytes, rounded up to 19 KB. RAM budget: an ESP8266 leaves an app about
-// 80 KB of data RAM, of which the Wi-Fi stack and the SDK keep roughly half;
-// this region is the largest single piece of the rest (the MQTT and TLS
-// contexts, the credentials and the app's own state come to about 20 KB more).
-// With the small default (0: 2048-byte records and max_fragment_length) the
-// app takes 4506 bytes and the rest stays unused: nothing is allocated after
-// init. A firmware that needs less may set it lower (-DMOS_BOOT_ARENA_BYTES=...).
+// 18842 bytes, rounded up to 19 KB. RAM budget: an ESP8266 has about 80 KB of
+// data RAM for the SDK, Wi-Fi and the firmware; besides this region, c_mqtt's
+// MQTT link takes 24 KB on a Cortex-M4 (TLS and MQTT contexts, CA and client
+// credentials, a 6 KB PEM / X.509 scratch), the runtime its config, file
+// store and RPC buffers. With the small default (mqtt.ssl_rx_buf_size=0:
+// 2048-byte records asked for with max_fragment_length) the app takes 4506
+// bytes and the rest stays unused, since nothing is allocated after init. A
+// firmware that needs less sets it lower (-DMOS_BOOT_ARENA_BYTES=...).
 #define MOS_BOOT_ARENA_BYTES 19456
 #endif
