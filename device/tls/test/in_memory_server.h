@@ -38,10 +38,11 @@ class InMemoryServer {
   size_t send(ConstByteSpan data);
   // Application data received from the client so far (drained by this call).
   std::string take_received();
-  // From here on records of up to 16384 bytes whatever max_fragment_length the
-  // handshake agreed: a server that ignores the extension, as AWS IoT Core is
-  // reported to (BearSSL's server would honour it, so this sets its engine's
-  // outgoing limit back; its buffers hold full records).
+  // Records of up to 16384 bytes whatever max_fragment_length the handshake
+  // agreed, from the next record on (the one being filled keeps its size): a
+  // server that ignores the extension, as AWS IoT Core does. BearSSL's server
+  // would honour it, so this sets its engine's outgoing limit back (its
+  // buffers hold full records).
   void ignore_max_fragment_length() { sc.eng.max_frag_len = 16384; }
 
   br_ssl_server_context sc{};
