@@ -167,6 +167,11 @@ class Records : public ::testing::Test {
     return seen;
   }
 
+  static void expect_all_delivered(const Seen& seen) {
+    EXPECT_EQ(seen.messages, kMessages) << seen.disconnected;
+    EXPECT_EQ(seen.bytes, kMessages * 900u);
+  }
+
   static tt::CertFiles *ca_, *broker_;
   tt::InMemoryServer server;
   StepClock clock;
@@ -191,23 +196,20 @@ TEST_F(Records, SmallDefaultIsEnoughForAServerThatHonoursMaxFragmentLength) {
   size_t record = 0;
   Seen seen = run(0, false, &record);
   EXPECT_EQ(record, 2048u);
-  EXPECT_EQ(seen.messages, kMessages) << seen.disconnected;
-  EXPECT_EQ(seen.bytes, kMessages * 900u);
+  expect_all_delivered(seen);
 }
 
 TEST_F(Records, FullRecordsTakeTheWhole15KRecord) {
   size_t record = 0;
   Seen seen = run(16384, true, &record);
   EXPECT_EQ(record, 15402u);
-  EXPECT_EQ(seen.messages, kMessages) << seen.disconnected;
-  EXPECT_EQ(seen.bytes, kMessages * 900u);
+  expect_all_delivered(seen);
   EXPECT_TRUE(logged("mqtt: TLS input records up to 16384 bytes (mqtt.ssl_rx_buf_size); max_fragment_length not "
                      "asked for"));
 }
 
 TEST_F(Records, AnOddSizeTakesRecordsUpToItAndAsksForLess) {
-  Seen seen = run(3000, false);
-  EXPECT_EQ(seen.messages, kMessages) << seen.disconnected;
+  expect_all_delivered(run(3000, false));
   EXPECT_TRUE(logged("mqtt: TLS input records up to 3000 bytes (mqtt.ssl_rx_buf_size); asking for 2048-byte records"));
 }
 

@@ -93,6 +93,42 @@ class TlsMqttSession : public ::testing::Test {
     return false;
   }
 
+  // Connects `tls` with the device's certificate, checks the
+  // max_fragment_length asked for, and has the broker echo a QoS 1 PUBLISH
+  // of `size` bytes back through a subscription.
+  void echo_big(net::TcpTransport& tcp, TlsTransport& tls, const char* client_id, size_t size, size_t fragment) {
+    TrustAnchorStore<> anchors;
+    ClientIdentityStore<> identity;
+    ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
+    ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
+    testing::Scratch scratch;
+    TlsConfig tc;
+    tc.handshake_scratch = scratch.span();
+    tc.anchors = &anchors;
+    tc.identity = &identity;
+    ASSERT_EQ(tls.configure(tc), Status::kOk);
+    static uint8_t rx[17000], tx[17000], inflight[17000];
+    std::string topic = std::string("mos/tls/") + client_id;  // the session keeps a view
+    mqtt::Session session(tls, clock_, random_, mqtt::Buffers{ByteSpan(rx), ByteSpan(tx), ByteSpan(inflight)});
+    mqtt::Config mc;
+    mc.host = "localhost";
+    mc.port = broker_->port();
+    mc.client_id = client_id;
+    Seen seen;
+    ASSERT_EQ(session.start(mc, on_event, &seen), Status::kOk);
+    ASSERT_TRUE(run_until(session, tcp, [&] { return seen.connected; })) << tls.last_error();
+    EXPECT_EQ(tls.max_fragment(), fragment);
+    ASSERT_EQ(session.subscribe(topic, 1), Status::kOk);
+    ASSERT_TRUE(run_until(session, tcp, [&] { return seen.subscribed; }));
+    std::string big(size, 'x');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+    ASSERT_EQ(session.publish(topic, as_bytes(big), 1, false), Status::kOk);
+    ASSERT_TRUE(run_until(session, tcp, [&] { return seen.puback && !seen.message.empty(); })) << tls.last_error();
+    EXPECT_EQ(seen.message, big);
+    EXPECT_EQ(tls.bearssl_error(), 0);
+    session.stop();
+  }
+
   static testing::TempDir* dir_;
   static testing::CertFiles ca_, server_, device_, rogue_ca_;
   static testing::Mosquitto* broker_;
@@ -154,34 +190,7 @@ TEST_F(TlsMqttSession, MosquittoHonoursMaxFragmentLengthFor837ByteBuffer) {
   net::TcpTransport tcp;
   uint8_t tls_buf[input_buffer_size(512)];
   TlsTransport tls(tcp, ByteSpan(tls_buf, sizeof(tls_buf)));
-  TrustAnchorStore<> anchors;
-  ClientIdentityStore<> identity;
-  ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
-  ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
-  testing::Scratch scratch;
-  TlsConfig tc;
-  tc.handshake_scratch = scratch.span();
-  tc.anchors = &anchors;
-  tc.identity = &identity;
-  ASSERT_EQ(tls.configure(tc), Status::kOk);
-  static uint8_t rx[4096], tx[4096], inflight[4096];
-  mqtt::Session session(tls, clock_, random_, mqtt::Buffers{ByteSpan(rx), ByteSpan(tx), ByteSpan(inflight)});
-  mqtt::Config mc;
-  mc.host = "localhost";
-  mc.port = broker_->port();
-  mc.client_id = "device-1-big";
-  Seen seen;
-  ASSERT_EQ(session.start(mc, on_event, &seen), Status::kOk);
-  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.connected; })) << tls.last_error();
-  ASSERT_EQ(session.subscribe("mos/tls/big", 1), Status::kOk);
-  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.subscribed; }));
-  std::string big(3000, 'x');
-  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
-  ASSERT_EQ(session.publish("mos/tls/big", as_bytes(big), 1, false), Status::kOk);
-  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.puback && !seen.message.empty(); })) << tls.last_error();
-  EXPECT_EQ(seen.message, big);
-  EXPECT_EQ(tls.bearssl_error(), 0);
-  session.stop();
+  echo_big(tcp, tls, "device-1-big", 3000, 512);
 }
 
 TEST_F(TlsMqttSession, FullInputAnd2KOutputTake16KRecordsFromMosquitto) {
@@ -193,35 +202,7 @@ TEST_F(TlsMqttSession, FullInputAnd2KOutputTake16KRecordsFromMosquitto) {
   static uint8_t in[input_buffer_size(16384)];
   uint8_t out[output_buffer_size(2048)];
   TlsTransport tls(tcp, ByteSpan(in), ByteSpan(out));
-  TrustAnchorStore<> anchors;
-  ClientIdentityStore<> identity;
-  ASSERT_EQ(anchors.add_pem(testing::read_file(ca_.cert)), Status::kOk);
-  ASSERT_EQ(identity.load_pem(testing::read_file(device_.cert), testing::read_file(device_.key)), Status::kOk);
-  testing::Scratch scratch;
-  TlsConfig tc;
-  tc.handshake_scratch = scratch.span();
-  tc.anchors = &anchors;
-  tc.identity = &identity;
-  ASSERT_EQ(tls.configure(tc), Status::kOk);
-  static uint8_t rx[17000], tx[17000], inflight[17000];
-  mqtt::Session session(tls, clock_, random_, mqtt::Buffers{ByteSpan(rx), ByteSpan(tx), ByteSpan(inflight)});
-  mqtt::Config mc;
-  mc.host = "localhost";
-  mc.port = broker_->port();
-  mc.client_id = "device-1-16k";
-  Seen seen;
-  ASSERT_EQ(session.start(mc, on_event, &seen), Status::kOk);
-  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.connected; })) << tls.last_error();
-  EXPECT_EQ(tls.max_fragment(), 16384u);
-  ASSERT_EQ(session.subscribe("mos/tls/16k", 1), Status::kOk);
-  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.subscribed; }));
-  std::string big(16000, 'x');
-  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
-  ASSERT_EQ(session.publish("mos/tls/16k", as_bytes(big), 1, false), Status::kOk);
-  ASSERT_TRUE(run_until(session, tcp, [&] { return seen.puback && !seen.message.empty(); })) << tls.last_error();
-  EXPECT_EQ(seen.message, big);
-  EXPECT_EQ(tls.bearssl_error(), 0);
-  session.stop();
+  echo_big(tcp, tls, "device-1-16k", 16000, 16384);
 }
 
 TEST_F(TlsMqttSession, WrongCaIsLoggedByTheSession) {
