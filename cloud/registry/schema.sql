@@ -37,3 +37,13 @@ CREATE TABLE IF NOT EXISTS connections(  -- written by the policy plugin, read b
   session INTEGER NOT NULL,       -- plugin's per-CONNECT counter: a takeover's old DISCONNECT
                                   -- must not delete the new session's row
   connected_at INTEGER NOT NULL); -- unix seconds
+CREATE TABLE IF NOT EXISTS denials(      -- written by the policy plugin, read by mos cloud denials
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: an id is never reused, so "after id N" polls are exact
+  at_ms INTEGER NOT NULL,                -- unix milliseconds
+  client_id TEXT NOT NULL,               -- MQTT client id as the broker saw it (any bytes), capped by the plugin
+  certificate_id TEXT NOT NULL,          -- lowercase hex SHA-256 of the certificate DER; '-' or '' when unknown
+  action TEXT NOT NULL,                  -- iot:Connect | iot:Publish | iot:Receive | iot:Subscribe
+  resource TEXT NOT NULL,                -- the ARN that was checked, capped by the plugin
+  reason TEXT NOT NULL);                 -- why: the deciding statement, the missing allow, or the broken limit
+  -- The plugin keeps the newest 1000 rows: each insert deletes the older ones
+  -- in the same transaction (a ring; a flood of denials cannot grow the file).

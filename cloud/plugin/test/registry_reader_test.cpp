@@ -1,6 +1,8 @@
 // RegistryReader against a registry.db written with the contract's schema.
 #include "registry_reader.h"
 
+#include "schema_sql.h"  // kSchemaSql, from cloud/registry/schema.sql
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -11,23 +13,9 @@
 namespace mos::cloud {
 namespace {
 
-const char* kSchema = R"(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE certificates(id TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
-  pem TEXT NOT NULL, subject TEXT NOT NULL, ca_certificate_id TEXT, created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,
-  generation_id INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE policies(name TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, default_version INTEGER NOT NULL,
-  next_version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-CREATE TABLE policy_versions(policy_name TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
-  created_at INTEGER NOT NULL, PRIMARY KEY(policy_name, version));
-CREATE TABLE principal_policies(principal TEXT NOT NULL, policy_name TEXT NOT NULL,
-  PRIMARY KEY(principal, policy_name));
-CREATE TABLE things(name TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, thing_id TEXT NOT NULL,
-  thing_type TEXT, attributes TEXT NOT NULL DEFAULT '{}', version INTEGER NOT NULL DEFAULT 1,
-  created_at INTEGER NOT NULL);
-CREATE TABLE thing_principals(thing_name TEXT NOT NULL, principal TEXT NOT NULL,
-  PRIMARY KEY(thing_name, principal));
+// The rows the tests read, on top of the very schema mos-cloud creates
+// (kSchemaSql, generated from cloud/registry/schema.sql).
+const char* kRows = R"(
 INSERT INTO meta VALUES('account_id', '210987654321'), ('region', 'eu-west-1');
 INSERT INTO certificates VALUES('aa11', 'arn:aws:iot:eu-west-1:210987654321:cert/aa11', 'ACTIVE', 'pem',
   'CN=dev', NULL, 0, 0, 0, 0, 1);
@@ -53,8 +41,11 @@ class RegistryReaderTest : public ::testing::Test {
     std::filesystem::remove(path_);
     ASSERT_EQ(sqlite3_open(path_.c_str(), &writer_), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(writer_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr), SQLITE_OK);
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(writer_, kSchema, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    for (const char* sql : {kSchemaSql, kRows}) {
+      char* err = nullptr;
+      ASSERT_EQ(sqlite3_exec(writer_, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+      sqlite3_free(err);
+    }
   }
   void TearDown() override {
     sqlite3_close(writer_);
