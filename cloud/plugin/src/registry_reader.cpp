@@ -27,7 +27,18 @@ bool bind(sqlite3_stmt* s, int index, const std::string& v) {
   return sqlite3_bind_text(s, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) == SQLITE_OK;
 }
 
+// Lookups wait this long for mos-cloud's write lock rather than fail.
+constexpr int kBusyTimeoutMs = 200;
+
 }  // namespace
+
+std::string cap_text(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max;
+  // Back off to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + "...[" + std::to_string(s.size()) + " bytes]";
+}
 
 RegistryReader::~RegistryReader() { close(); }
 
@@ -60,7 +71,11 @@ bool RegistryReader::open(const std::string& path, std::string* error) {
     return false;
   }
   // mos-cloud may hold a write lock for a moment; wait briefly rather than fail.
-  sqlite3_busy_timeout(db_, 200);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  // The plugin's writes (connections, denials) are a record, not data anyone
+  // must not lose in a power cut: in WAL mode NORMAL skips the fsync at each
+  // commit (SQLite, "PRAGMA synchronous"), as mos-cloud's own connections do.
+  if (writable_) sqlite3_exec(db_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
   if (!read_meta(error)) {
     *error = "registry " + path + " is not a mos-cloud registry: " + *error;
     close();
@@ -217,6 +232,47 @@ bool RegistryReader::record_disconnect(const std::string& client_id, int64_t ses
 
 bool RegistryReader::clear_connections(std::string* error) {
   return exec_bound("DELETE FROM connections", {}, {}, error);
+}
+
+bool RegistryReader::record_denial(const DenialRecord& d, std::string* error) {
+  if (!writable_) {
+    *error = "registry is open read-only";
+    return false;
+  }
+  Stmt begin(prepare("BEGIN IMMEDIATE", error));
+  Stmt insert(prepare(
+      "INSERT INTO denials(at_ms, client_id, certificate_id, action, resource, reason) VALUES(?, ?, ?, ?, ?, ?)",
+      error));
+  // AUTOINCREMENT ids are consecutive here (only this ring deletes rows), so
+  // "id <= newest - kept" leaves exactly the newest kDenialsKept.
+  Stmt trim(prepare("DELETE FROM denials WHERE id <= ?", error));
+  Stmt commit(prepare("COMMIT", error));
+  if (!begin || !insert || !trim || !commit) return false;
+  // IMMEDIATE takes the write lock first; a short wait, then give up.
+  sqlite3_busy_timeout(db_, kDenialBusyTimeoutMs);
+  int rc = sqlite3_step(begin.get());
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  if (rc != SQLITE_DONE) {
+    *error = sqlite3_errmsg(db_);
+    return false;
+  }
+  const std::string client_id = cap_text(d.client_id, kDenialClientIdMax);
+  const std::string cert_id = d.certificate_id.substr(0, 64);  // a SHA-256 in hex, or "-"
+  const std::string resource = cap_text(d.resource, kDenialResourceMax);
+  const std::string reason = cap_text(d.reason, kDenialReasonMax);
+  sqlite3_bind_int64(insert.get(), 1, d.at_ms);
+  bool ok = bind(insert.get(), 2, client_id) && bind(insert.get(), 3, cert_id) && bind(insert.get(), 4, d.action) &&
+            bind(insert.get(), 5, resource) && bind(insert.get(), 6, reason) &&
+            sqlite3_step(insert.get()) == SQLITE_DONE;
+  if (ok) {
+    sqlite3_bind_int64(trim.get(), 1, sqlite3_last_insert_rowid(db_) - kDenialsKept);
+    ok = sqlite3_step(trim.get()) == SQLITE_DONE && sqlite3_step(commit.get()) == SQLITE_DONE;
+  }
+  if (!ok) {
+    *error = sqlite3_errmsg(db_);
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return ok;
 }
 
 }  // namespace mos::cloud

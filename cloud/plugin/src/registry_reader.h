@@ -1,6 +1,6 @@
 // mos-cloud's registry.db as the Mosquitto policy plugin sees it: read-only
 // for certificates, policies and things; the plugin writes only the
-// connections table.
+// connections and denials tables.
 // The schema is owned by mos-cloud (cloud/registry/schema.sql); what is read
 // here is listed in CLOUD_CONTRACT.md ("Plugin reads").
 #pragma once
@@ -24,6 +24,35 @@ struct CertInfo {
   std::string arn;
   std::string status;  // ACTIVE | INACTIVE | REVOKED | ...
 };
+
+// One refusal, for the denials table (schema.sql).
+struct DenialRecord {
+  int64_t at_ms = 0;           // unix milliseconds
+  std::string client_id;       // as the client sent it
+  std::string certificate_id;  // lowercase hex SHA-256, or "-" when unknown
+  std::string action;          // iot:Connect | iot:Publish | iot:Receive | iot:Subscribe
+  std::string resource;        // the ARN checked
+  std::string reason;
+};
+
+// Caps on one denial row. client_id and resource come from the client (an
+// MQTT client id may be 65535 bytes, a topic as long as the packet), so a
+// hostile client could otherwise make each of the 1000 rows tens of KB. The
+// caps keep whole every value AWS IoT itself admits: client ids of 128 bytes,
+// an ARN of a 256-byte topic. A longer value is cut on a UTF-8 boundary and
+// marked "...[N bytes]" with its full length.
+constexpr size_t kDenialClientIdMax = 256;
+constexpr size_t kDenialResourceMax = 512;
+constexpr size_t kDenialReasonMax = 1024;
+// The plugin keeps the newest rows only (schema.sql: a ring of 1000).
+constexpr int64_t kDenialsKept = 1000;
+// How long a denial's write waits for another writer (mos-cloud) before the
+// record is dropped: the broker's only thread must not wait on a log.
+constexpr int kDenialBusyTimeoutMs = 20;
+
+// s itself, or its first bytes (never splitting a UTF-8 sequence) and
+// "...[N bytes]" when it is longer than max.
+std::string cap_text(const std::string& s, size_t max);
 
 struct ThingInfo {
   std::string name;
@@ -70,6 +99,11 @@ class RegistryReader {
   bool record_disconnect(const std::string& client_id, int64_t session, std::string* error);
   // At broker start nobody is connected.
   bool clear_connections(std::string* error);
+  // Inserts a denial (fields capped, see kDenial*Max) and deletes all but the
+  // newest kDenialsKept rows, in one transaction. Waits at most
+  // kDenialBusyTimeoutMs for the write lock; false with *error (SQLite's
+  // "database is locked") when it could not write, and nothing is kept.
+  bool record_denial(const DenialRecord& d, std::string* error);
 
  private:
   // Prepared once per connection and reused (reset) on every call: a CONNECT

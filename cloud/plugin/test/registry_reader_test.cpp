@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -122,6 +123,106 @@ TEST_F(RegistryReaderTest, MissingOrForeignDatabaseIsAnError) {
   EXPECT_FALSE(r.is_open());
   CertInfo cert;
   EXPECT_EQ(r.certificate("aa11", &cert, &error), Lookup::kError);
+}
+
+// The denials table: what `mos cloud denials` and the web console read.
+class DenialsTest : public RegistryReaderTest {
+ protected:
+  int64_t count(const char* where = "1") {
+    sqlite3_stmt* st = nullptr;
+    std::string sql = std::string("SELECT COUNT(*) FROM denials WHERE ") + where;
+    EXPECT_EQ(sqlite3_prepare_v2(writer_, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+  }
+  std::vector<std::string> row(int64_t id) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(writer_,
+                                 "SELECT at_ms, client_id, certificate_id, action, resource, reason FROM denials "
+                                 "WHERE id = ?",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, id);
+    std::vector<std::string> out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+      for (int i = 0; i < 6; ++i) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
+    sqlite3_finalize(st);
+    return out;
+  }
+  DenialRecord denial(const std::string& client_id) {
+    DenialRecord d;
+    d.at_ms = 1764632401123;
+    d.client_id = client_id;
+    d.certificate_id = "aa11";
+    d.action = "iot:Connect";
+    d.resource = "arn:aws:iot:eu-west-1:210987654321:client/" + client_id;
+    d.reason = "no statement allows";
+    return d;
+  }
+};
+
+TEST_F(DenialsTest, RecordsEveryField) {
+  RegistryReader r;
+  std::string error;
+  ASSERT_TRUE(r.open(path_.string(), &error)) << error;
+  ASSERT_TRUE(r.record_denial(denial("esp8266_ABC"), &error)) << error;
+  EXPECT_EQ(row(1), (std::vector<std::string>{"1764632401123", "esp8266_ABC", "aa11", "iot:Connect",
+                                               "arn:aws:iot:eu-west-1:210987654321:client/esp8266_ABC",
+                                               "no statement allows"}));
+  // The plugin's own write does not look like a registry change to itself
+  // (it would re-check every session on each denial).
+  int64_t v = r.data_version();
+  ASSERT_TRUE(r.record_denial(denial("b"), &error)) << error;
+  EXPECT_EQ(r.data_version(), v);
+}
+
+TEST_F(DenialsTest, KeepsTheNewest1000) {
+  RegistryReader r;
+  std::string error;
+  ASSERT_TRUE(r.open(path_.string(), &error)) << error;
+  for (int i = 1; i <= kDenialsKept + 5; ++i)
+    ASSERT_TRUE(r.record_denial(denial("c" + std::to_string(i)), &error)) << error;
+  EXPECT_EQ(count(), kDenialsKept);
+  EXPECT_EQ(count("id <= 5"), 0);  // the oldest five went
+  EXPECT_EQ(row(kDenialsKept + 5).at(1), "c1005");
+  EXPECT_EQ(row(6).at(1), "c6");
+}
+
+TEST_F(DenialsTest, HostileValuesAreCappedOnUtf8Boundaries) {
+  RegistryReader r;
+  std::string error;
+  ASSERT_TRUE(r.open(path_.string(), &error)) << error;
+  // 65535 bytes (MQTT's largest client id) with newlines, escapes and a
+  // 3-byte UTF-8 character straddling the cap.
+  std::string hostile = std::string(kDenialClientIdMax - 1, 'a') + "\xe2\x82\xac" + "\n\x1b[31m";
+  hostile += std::string(65535 - hostile.size(), 'z');
+  DenialRecord d = denial(hostile);
+  d.resource = "arn:aws:iot:eu-west-1:210987654321:topic/" + std::string(70000, 't');
+  d.reason = std::string(5000, 'r');
+  ASSERT_TRUE(r.record_denial(d, &error)) << error;
+  auto got = row(1);
+  EXPECT_EQ(got.at(1), std::string(kDenialClientIdMax - 1, 'a') + "...[65535 bytes]");  // no half euro sign
+  EXPECT_EQ(got.at(4).size(), kDenialResourceMax + std::string("...[70041 bytes]").size());
+  EXPECT_EQ(got.at(5), std::string(kDenialReasonMax, 'r') + "...[5000 bytes]");
+  EXPECT_EQ(cap_text("short", 5), "short");
+}
+
+TEST_F(DenialsTest, ABusyRegistryDropsTheRecordFast) {
+  RegistryReader r;
+  std::string error;
+  ASSERT_TRUE(r.open(path_.string(), &error)) << error;
+  exec("BEGIN IMMEDIATE");  // mos-cloud in the middle of a write
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(r.record_denial(denial("late"), &error));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_NE(error.find("locked"), std::string::npos) << error;
+  EXPECT_LT(waited, std::chrono::milliseconds(150)) << "the broker's thread waited for a log record";
+  exec("COMMIT");
+  EXPECT_EQ(count(), 0);
+  // Free again: the next one is written, and reads still wait as long as before.
+  ASSERT_TRUE(r.record_denial(denial("again"), &error)) << error;
+  EXPECT_EQ(count(), 1);
 }
 
 }  // namespace
