@@ -16,7 +16,8 @@
 //  - connects and disconnects are recorded in the registry's connections
 //    table (Registry::connected_clients(), `mos cloud status`);
 //  - every denial is logged with principal (certificate id), client id,
-//    action, resource and the reason.
+//    action, resource and the reason, and recorded in the registry's denials
+//    table (the newest 1000; `mos cloud denials`, the web console).
 //
 // Options (mosquitto.conf): plugin_opt_registry_db <registry.db>,
 // plugin_opt_dataplane_sha256 <hex> (mos-cloud's own publisher, allowed all).
@@ -52,6 +53,7 @@ extern "C" {
 namespace {
 
 using mos::cloud::CertInfo;
+using mos::cloud::DenialRecord;
 using mos::cloud::Lookup;
 using mos::cloud::RegistryReader;
 using mos::cloud::ThingInfo;
@@ -70,6 +72,7 @@ struct Session {
   bool dataplane = false;
   int64_t serial = 0;          // this CONNECT's number (connections.session)
   std::string thing_name;      // attached thing named like the client id, if any
+  size_t policy_count = 0;     // policies attached to the certificate (parsed)
   std::set<std::string> subscriptions;  // filters granted, for the per-connection limit
   Variables vars;
   BoundPolicies bound;
@@ -85,15 +88,54 @@ struct Plugin {
   int64_t seen_data_version = -1;
   int64_t next_serial = 1;
   bool warned_connections = false;
+  int64_t dropped_denials = 0;  // denial records not written since the last that was
   std::string resource;  // scratch buffer for ACL resource ARNs
 };
 
 const char* str_or(const char* s, const char* fallback) { return s ? s : fallback; }
 
-void log_deny(const std::string& principal, const std::string& client_id, const char* action,
-              const std::string& resource, const std::string& why) {
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "mos-policy: DENY %s principal=%s client=%s resource=%s: %s",
-                       action, principal.c_str(), client_id.c_str(), resource.c_str(), why.c_str());
+// A denial's row in the registry. The record never changes the decision and
+// never waits: a busy registry drops it (RegistryReader::record_denial), with
+// one warning per run of drops rather than one per denial.
+void record_denial(Plugin* p, const DenialRecord& d) {
+  if (!p->registry.is_open()) return;  // nowhere to write; the log line says why
+  std::string error;
+  if (p->registry.record_denial(d, &error)) {
+    if (p->dropped_denials > 0)
+      mosquitto_log_printf(MOSQ_LOG_WARNING, "mos-policy: recording denials again; %lld were not recorded",
+                           static_cast<long long>(p->dropped_denials));
+    p->dropped_denials = 0;
+    return;
+  }
+  if (p->dropped_denials++ == 0)
+    mosquitto_log_printf(MOSQ_LOG_WARNING,
+                         "mos-policy: cannot record a denial in the registry (mos cloud denials will not "
+                         "show it): %s; denials are only logged until it can",
+                         error.c_str());
+}
+
+// Every refusal: a line in mosquitto.log and a row in the denials table. The
+// client id and resource come from the client, so the log line gets the same
+// caps as the row (a 64 KB client id is not a log line).
+void log_deny(Plugin* p, const std::string& principal, const std::string& client_id, const char* action,
+              const std::string& resource, const std::string& why) noexcept {
+  try {
+    DenialRecord d;
+    d.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    d.client_id = client_id;
+    d.certificate_id = principal;
+    d.action = action;
+    d.resource = resource;
+    d.reason = why;
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "mos-policy: DENY %s principal=%s client=%s resource=%s: %s", action,
+                         principal.c_str(), mos::cloud::cap_text(client_id, mos::cloud::kDenialClientIdMax).c_str(),
+                         mos::cloud::cap_text(resource, mos::cloud::kDenialResourceMax).c_str(), why.c_str());
+    record_denial(p, d);
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "mos-policy: DENY %s (cannot log it: %s)", action, e.what());
+  }
 }
 
 namespace L = mos::cloud::aws_limits;
@@ -212,6 +254,7 @@ bool load_policies(Plugin* p, Session* s, std::string* why) {
   for (const auto& w : warnings) mosquitto_log_printf(MOSQ_LOG_WARNING, "mos-policy: %s", w.c_str());
   s->vars = std::move(v);
   s->bound = BoundPolicies(docs, s->vars);
+  s->policy_count = docs.size();
   return true;
 }
 
@@ -229,21 +272,21 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     s.client_id = client_id;
     s.serial = p->next_serial++;
     if (client_id.size() > L::kMaxClientIdBytes) {
-      log_deny("-", client_id.substr(0, 64) + "...", "iot:Connect", resource.substr(0, 200) + "...",
+      log_deny(p, "-", client_id, "iot:Connect", resource,
                "client id is " + std::to_string(client_id.size()) + " bytes; AWS IoT allows at most " +
                    std::to_string(L::kMaxClientIdBytes) + " (use a shorter client id)");
       return MOSQ_ERR_AUTH;
     }
     auto* x = static_cast<X509*>(mosquitto_client_certificate(ed->client));
     if (x == nullptr) {
-      log_deny("-", client_id, "iot:Connect", resource,
+      log_deny(p, "-", client_id, "iot:Connect", resource,
                "no client certificate (connect over TLS with a certificate issued by mos-cloud)");
       return MOSQ_ERR_AUTH;
     }
     bool ok = cert_identity(x, &s.cert_id, &s.common_name);
     X509_free(x);
     if (!ok) {
-      log_deny("-", client_id, "iot:Connect", resource, "cannot hash the client certificate");
+      log_deny(p, "-", client_id, "iot:Connect", resource, "cannot hash the client certificate");
       return MOSQ_ERR_AUTH;
     }
     std::string error_unused;
@@ -257,36 +300,40 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     }
     std::string error;
     if (!ensure_registry(p, &error)) {
-      log_deny(s.cert_id, client_id, "iot:Connect", resource, error);
+      log_deny(p, s.cert_id, client_id, "iot:Connect", resource, error);
       return MOSQ_ERR_AUTH;
     }
     resource = p->registry.arn_prefix() + "client/" + client_id;
     CertInfo cert;
     switch (p->registry.certificate(s.cert_id, &cert, &error)) {
       case Lookup::kError:
-        log_deny(s.cert_id, client_id, "iot:Connect", resource, "registry read failed: " + error);
+        log_deny(p, s.cert_id, client_id, "iot:Connect", resource, "registry read failed: " + error);
         return MOSQ_ERR_AUTH;
       case Lookup::kNotFound:
-        log_deny(s.cert_id, client_id, "iot:Connect", resource,
+        log_deny(p, s.cert_id, client_id, "iot:Connect", resource,
                  "certificate is not registered (create it with CreateCertificateFromCsr)");
         return MOSQ_ERR_AUTH;
       case Lookup::kFound:
         break;
     }
     if (cert.status != "ACTIVE") {
-      log_deny(s.cert_id, client_id, "iot:Connect", resource,
+      log_deny(p, s.cert_id, client_id, "iot:Connect", resource,
                "certificate status is " + cert.status + ", not ACTIVE (" + status_hint(cert.status, s.cert_id) +
                    ")");
       return MOSQ_ERR_AUTH;
     }
     s.cert_arn = cert.arn;
     if (!load_policies(p, &s, &error)) {
-      log_deny(s.cert_id, client_id, "iot:Connect", resource, error);
+      log_deny(p, s.cert_id, client_id, "iot:Connect", resource, error);
       return MOSQ_ERR_AUTH;
     }
     mos::policy::Decision d = s.bound.check("iot:Connect", resource);
     if (!d.allowed) {
-      log_deny(s.cert_id, client_id, "iot:Connect", resource, d.reason);
+      // The usual first-day mistake, named with its fix.
+      if (s.policy_count == 0)
+        d.reason += ": no policy is attached to this certificate (attach one: aws iot attach-policy "
+                    "--policy-name mos-default --target " + s.cert_arn + ")";
+      log_deny(p, s.cert_id, client_id, "iot:Connect", resource, d.reason);
       return MOSQ_ERR_AUTH;
     }
     mosquitto_log_printf(MOSQ_LOG_INFO, "mos-policy: ALLOW iot:Connect principal=%s client=%s: %s",
@@ -295,7 +342,7 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     p->sessions.emplace(ed->client, std::move(s));
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {
-    log_deny("-", client_id, "iot:Connect", resource, std::string("internal error: ") + e.what());
+    log_deny(p, "-", client_id, "iot:Connect", resource, std::string("internal error: ") + e.what());
     return MOSQ_ERR_AUTH;
   }
 }
@@ -322,7 +369,7 @@ int on_acl_check(int, void* event_data, void* userdata) {
     resource.assign(p->registry.arn_prefix()).append(kind).append(str_or(ed->topic, ""));
     auto it = p->sessions.find(ed->client);
     if (it == p->sessions.end()) {
-      log_deny("-", str_or(mosquitto_client_id(ed->client), ""), action, resource,
+      log_deny(p, "-", str_or(mosquitto_client_id(ed->client), ""), action, resource,
                "connection was not admitted by the mos policy plugin");
       return MOSQ_ERR_ACL_DENIED;
     }
@@ -338,7 +385,7 @@ int on_acl_check(int, void* event_data, void* userdata) {
       if (!why.empty()) {
         // Not MOSQ_ERR_ACL_DENIED: any other error makes Mosquitto drop the
         // connection, which is what AWS does (lifecycle event CLIENT_ERROR).
-        log_deny(s.cert_id, s.client_id, action, resource.substr(0, 300), why + "; disconnecting");
+        log_deny(p, s.cert_id, s.client_id, action, resource, why + "; disconnecting");
         return MOSQ_ERR_PAYLOAD_SIZE;
       }
     }
@@ -351,22 +398,23 @@ int on_acl_check(int, void* event_data, void* userdata) {
               " subscriptions; AWS IoT allows at most " + std::to_string(L::kMaxSubscriptionsPerConnection) +
               " (unsubscribe from one first)";
       if (!why.empty()) {
-        log_deny(s.cert_id, s.client_id, action, resource.substr(0, 300), why);
+        log_deny(p, s.cert_id, s.client_id, action, resource, why);
         return MOSQ_ERR_ACL_DENIED;  // SUBACK failure for this filter only
       }
       if (s.dataplane || s.bound.allows(action, resource)) {
         s.subscriptions.insert(filter);
         return MOSQ_ERR_SUCCESS;
       }
-      log_deny(s.cert_id, s.client_id, action, resource, s.bound.check(action, resource).reason);
+      log_deny(p, s.cert_id, s.client_id, action, resource, s.bound.check(action, resource).reason);
       return MOSQ_ERR_ACL_DENIED;
     }
     if (s.dataplane) return MOSQ_ERR_SUCCESS;
     if (s.bound.allows(action, resource)) return MOSQ_ERR_SUCCESS;
-    log_deny(s.cert_id, s.client_id, action, resource, s.bound.check(action, resource).reason);
+    log_deny(p, s.cert_id, s.client_id, action, resource, s.bound.check(action, resource).reason);
     return MOSQ_ERR_ACL_DENIED;
   } catch (const std::exception& e) {
-    mosquitto_log_printf(MOSQ_LOG_ERR, "mos-policy: DENY %s: internal error: %s", action, e.what());
+    log_deny(p, "-", str_or(mosquitto_client_id(ed->client), ""), action,
+             std::string(kind) + str_or(ed->topic, ""), std::string("internal error: ") + e.what());
     return MOSQ_ERR_ACL_DENIED;
   }
 }
