@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <atomic>
 #include <unordered_map>
 #include <utility>
@@ -110,19 +112,21 @@ class Tx {
 // (kInternal, "database is locked"): generous, writes take milliseconds.
 constexpr int kBusyTimeoutMs = 10000;
 
-sqlite3* open_connection(const std::string& path, std::string& error) {
+sqlite3* open_connection(const std::string& path, bool read_only, std::string& error) {
   sqlite3* db = nullptr;
   // NOMUTEX: each connection is used by one thread only (see Registry::conn).
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
     return nullptr;
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  // WAL lets the plugin (and other threads) read while one writes.
-  const char* pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+  // WAL lets the plugin (and other threads) read while one writes. A reader
+  // leaves the journal mode to the writers (it cannot change it).
+  const char* pragmas = read_only ? "PRAGMA foreign_keys=ON;"
+                                  : "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
   if (sqlite3_exec(db, pragmas, nullptr, nullptr, nullptr) != SQLITE_OK) {
     error = "cannot initialise " + path + ": " + sqlite3_errmsg(db);
     sqlite3_close(db);
@@ -192,7 +196,7 @@ void make_owner_only(const std::string& path) {
 std::unique_ptr<Registry> Registry::open(const std::string& path, std::string& error,
                                          const std::string& account_id, const std::string& region) {
   make_owner_only(path);
-  std::unique_ptr<Registry> r(new Registry(path));
+  std::unique_ptr<Registry> r(new Registry(path, false));
   Conn* c = r->conn();
   if (c == nullptr) {
     error = r->last_error();
@@ -213,11 +217,32 @@ std::unique_ptr<Registry> Registry::open(const std::string& path, std::string& e
       return nullptr;
     }
   }
-  Stmt a(*c, "SELECT value FROM meta WHERE key='account_id'");
-  if (a.step() == SQLITE_ROW) r->account_id_ = a.text(0);
-  Stmt g(*c, "SELECT value FROM meta WHERE key='region'");
-  if (g.step() == SQLITE_ROW) r->region_ = g.text(0);
+  if (!r->read_meta(*c)) {
+    error = "cannot read the meta rows of " + path + ": " + c->error;
+    return nullptr;
+  }
   return r;
+}
+
+std::unique_ptr<Registry> Registry::open_read_only(const std::string& path, std::string& error) {
+  std::unique_ptr<Registry> r(new Registry(path, true));
+  Conn* c = r->conn();
+  if (c == nullptr) {
+    error = r->last_error();
+    return nullptr;
+  }
+  if (!r->read_meta(*c)) {
+    error = path + " is not a mos-cloud registry: " + c->error;
+    return nullptr;
+  }
+  return r;
+}
+
+bool Registry::read_meta(Conn& c) {
+  Stmt s(c, "SELECT key, value FROM meta WHERE key IN ('account_id', 'region')");
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) (s.text(0) == "region" ? region_ : account_id_) = s.text(1);
+  return rc == SQLITE_DONE;
 }
 
 
@@ -229,7 +254,8 @@ thread_local std::unordered_map<uint64_t, std::shared_ptr<Registry::Conn>> t_con
 std::atomic<uint64_t> g_next_registry_id{1};
 }  // namespace
 
-Registry::Registry(std::string path) : path_(std::move(path)), id_(g_next_registry_id++) {}
+Registry::Registry(std::string path, bool read_only)
+    : path_(std::move(path)), read_only_(read_only), id_(g_next_registry_id++) {}
 // Other threads' connections to this registry close when those threads exit.
 Registry::~Registry() { t_conns.erase(id_); }
 
@@ -237,7 +263,7 @@ Registry::Conn* Registry::conn() const {
   auto it = t_conns.find(id_);
   if (it != t_conns.end()) return it->second.get();
   std::string error;
-  sqlite3* db = open_connection(path_, error);
+  sqlite3* db = open_connection(path_, read_only_, error);
   if (db == nullptr) {
     t_open_error = error;
     return nullptr;
@@ -679,6 +705,56 @@ std::vector<ConnectedClient> Registry::connected_clients() {
     cc.connected_at = s.integer(3);
     out.push_back(std::move(cc));
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- denials
+
+namespace {
+// A certificate id as people paste it: any case, "AB:CD:..." (openssl
+// -fingerprint), a trailing ellipsis from a shortened listing, or the ARN.
+std::string normalise_certificate_id(std::string id) {
+  if (size_t cert = id.rfind(":cert/"); id.rfind("arn:", 0) == 0 && cert != std::string::npos)
+    id.erase(0, cert + 6);
+  for (const char* tail : {"\xe2\x80\xa6", "..."})  // "…" (U+2026) or three dots
+    if (id.size() >= std::strlen(tail) && id.compare(id.size() - std::strlen(tail), std::string::npos, tail) == 0)
+      id.resize(id.size() - std::strlen(tail));
+  std::string out;
+  for (char ch : id)
+    if (ch != ':') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  return out;
+}
+// Shorter prefixes would match too many certificates to be what was meant.
+constexpr size_t kMinCertificatePrefix = 6;
+}  // namespace
+
+std::vector<Denial> Registry::denials(const DenialQuery& q) {
+  Conn* c = conn();
+  if (c == nullptr) return {};
+  c->error.clear();
+  const std::string cert = normalise_certificate_id(q.certificate_id);
+  Stmt s(*c,
+         "SELECT id, at_ms, client_id, certificate_id, action, resource, reason FROM denials "
+         "WHERE id > ?1 AND (?2 = '' OR client_id = ?2) "
+         "AND (?3 = '' OR certificate_id = ?3 OR (?4 AND substr(certificate_id, 1, length(?3)) = ?3)) "
+         "ORDER BY id DESC LIMIT ?5");
+  // SQLite: a negative LIMIT means no limit.
+  s.bind(q.after_id).bind(q.client_id).bind(cert).bind(int64_t{cert.size() >= kMinCertificatePrefix})
+      .bind(q.limit == 0 ? int64_t{-1} : static_cast<int64_t>(std::min<size_t>(q.limit, INT64_MAX)));
+  std::vector<Denial> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    Denial d;
+    d.id = s.integer(0);
+    d.at_ms = s.integer(1);
+    d.client_id = s.text(2);
+    d.certificate_id = s.text(3);
+    d.action = s.text(4);
+    d.resource = s.text(5);
+    d.reason = s.text(6);
+    out.push_back(std::move(d));
+  }
+  if (rc != SQLITE_DONE) out.clear();
   return out;
 }
 

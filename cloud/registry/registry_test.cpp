@@ -253,3 +253,138 @@ TEST_F(RegistryTest, ThreadPerRequestLeaksNoConnections) {
   reg->release_connection();
   EXPECT_EQ(reg->connection_count(), 0u);
 }
+
+// The denials table as the policy plugin writes it (its own INSERTs, with
+// ids from AUTOINCREMENT), read through Registry::denials().
+class DenialsTest : public RegistryTest {
+ protected:
+  void SetUp() override {
+    RegistryTest::SetUp();
+    ASSERT_EQ(sqlite3_open((dir / "registry.db").string().c_str(), &plugin), SQLITE_OK);
+  }
+  void TearDown() override {
+    sqlite3_close(plugin);
+    RegistryTest::TearDown();
+  }
+  void add(const std::string& client, const std::string& cert, const std::string& action = "iot:Connect") {
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(plugin,
+                                 "INSERT INTO denials(at_ms, client_id, certificate_id, action, resource, reason) "
+                                 "VALUES(?, ?, ?, ?, 'arn:aws:iot:us-east-1:123456789012:client/' || ?2, "
+                                 "'no statement allows')",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, 1764632401000 + static_cast<int64_t>(++n));
+    sqlite3_bind_text(st, 2, client.data(), static_cast<int>(client.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, cert.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, action.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+  }
+  std::vector<std::string> clients(const DenialQuery& q) {
+    std::vector<std::string> out;
+    for (const auto& d : reg->denials(q)) out.push_back(d.client_id);
+    return out;
+  }
+  sqlite3* plugin = nullptr;
+  int n = 0;
+};
+
+const std::string kCertA = "3f2a9c" + std::string(58, 'a');
+const std::string kCertB = "3f2a9d" + std::string(58, 'b');
+
+TEST_F(DenialsTest, NewestFirstWithEveryField) {
+  EXPECT_TRUE(reg->denials({}).empty());
+  EXPECT_EQ(reg->last_error(), "");
+  add("esp8266_ABC", kCertA);
+  add("other", "-", "iot:Publish");
+  auto d = reg->denials({});
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].client_id, "other");
+  EXPECT_EQ(d[0].id, 2);
+  EXPECT_EQ(d[0].action, "iot:Publish");
+  EXPECT_EQ(d[1].id, 1);
+  EXPECT_EQ(d[1].at_ms, 1764632401001);
+  EXPECT_EQ(d[1].certificate_id, kCertA);
+  EXPECT_EQ(d[1].resource, "arn:aws:iot:us-east-1:123456789012:client/esp8266_ABC");
+  EXPECT_EQ(d[1].reason, "no statement allows");
+}
+
+TEST_F(DenialsTest, FiltersByClientIdExactly) {
+  add("dev1", kCertA);
+  add("dev10", kCertA);
+  add("dev1", kCertB);
+  add(std::string("nul\0id", 6), kCertB);
+  DenialQuery q;
+  q.client_id = "dev1";
+  EXPECT_EQ(clients(q), (std::vector<std::string>{"dev1", "dev1"}));
+  q.client_id = "DEV1";
+  EXPECT_TRUE(clients(q).empty());
+  q.client_id = std::string("nul\0id", 6);  // any bytes, compared whole
+  EXPECT_EQ(reg->denials(q).size(), 1u);
+}
+
+TEST_F(DenialsTest, FiltersByCertificateIdOrAPrefixOfSixOrMore) {
+  add("a", kCertA);
+  add("b", kCertB);
+  add("none", "-");
+  DenialQuery q;
+  for (const std::string& id : {kCertA, std::string("3f2a9c"), std::string("3F2A9C"), std::string("3f:2a:9c:aa"),
+                                std::string("3f2a9c…"), std::string("3f2a9c..."),
+                                "arn:aws:iot:us-east-1:123456789012:cert/" + kCertA}) {
+    q.certificate_id = id;
+    EXPECT_EQ(clients(q), std::vector<std::string>{"a"}) << id;
+  }
+  q.certificate_id = "3f2a9";  // five digits: too short to be a prefix
+  EXPECT_TRUE(clients(q).empty());
+  q.certificate_id = "-";
+  EXPECT_EQ(clients(q), std::vector<std::string>{"none"});
+  q.certificate_id = "3f2a9%";  // no LIKE wildcards
+  EXPECT_TRUE(clients(q).empty());
+}
+
+TEST_F(DenialsTest, AfterIdAndLimitFollowNewOnes) {
+  for (int i = 1; i <= 5; ++i) add("c" + std::to_string(i), kCertA);
+  DenialQuery q;
+  q.limit = 2;
+  EXPECT_EQ(clients(q), (std::vector<std::string>{"c5", "c4"}));
+  q.limit = 0;  // all
+  EXPECT_EQ(reg->denials(q).size(), 5u);
+  q.after_id = 3;
+  EXPECT_EQ(clients(q), (std::vector<std::string>{"c5", "c4"}));
+  q.client_id = "c4";
+  EXPECT_EQ(clients(q), std::vector<std::string>{"c4"});
+}
+
+TEST_F(DenialsTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
+  add("dev1", kCertA);
+  std::string err;
+  auto ro = Registry::open_read_only((dir / "registry.db").string(), err);
+  ASSERT_TRUE(ro) << err;
+  EXPECT_EQ(ro->region(), "us-east-1");
+  ASSERT_EQ(ro->denials({}).size(), 1u);
+  EXPECT_EQ(ro->create_policy("p", "{}", 1), Err::kInternal);
+  EXPECT_NE(ro->last_error().find("readonly"), std::string::npos) << ro->last_error();
+  EXPECT_FALSE(Registry::open_read_only((dir / "absent.db").string(), err));
+  EXPECT_NE(err.find("absent.db"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir / "absent.db"));
+}
+
+TEST_F(DenialsTest, ARegistryWithoutTheTableIsAnErrorNotEmpty) {
+  ASSERT_EQ(sqlite3_exec(plugin, "DROP TABLE denials", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_TRUE(reg->denials({}).empty());
+  EXPECT_NE(reg->last_error().find("no such table: denials"), std::string::npos) << reg->last_error();
+  // mos-cloud adds it when it starts; then the error is gone.
+  reg.reset();
+  std::string err;
+  reg = Registry::open((dir / "registry.db").string(), err);
+  ASSERT_TRUE(reg) << err;
+  EXPECT_TRUE(reg->denials({}).empty());
+  EXPECT_EQ(reg->last_error(), "");
+  auto ro = Registry::open_read_only((dir / "registry.db").string(), err);
+  ASSERT_TRUE(ro) << err;
+  ro->create_policy("p", "{}", 1);  // fails: read-only
+  EXPECT_NE(ro->last_error(), "");
+  EXPECT_TRUE(ro->denials({}).empty());
+  EXPECT_EQ(ro->last_error(), "") << "an earlier failure must not look like this call's";
+}

@@ -64,6 +64,21 @@ struct ConnectedClient {
   int64_t connected_at = 0;    // unix seconds
 };
 
+// A refusal the policy plugin recorded (denials table, schema.sql): at_ms is
+// unix milliseconds; certificate_id is the lowercase hex SHA-256 of the
+// certificate, or "-" / "" when the client had none; client_id and resource
+// come from the client and may hold any bytes (capped by the plugin, see
+// cloud/plugin/src/registry_reader.h): escape them before printing.
+struct Denial { int64_t id = 0, at_ms = 0; std::string client_id, certificate_id, action, resource, reason; };
+// Which denials to read: client_id matches exactly; certificate_id matches
+// the whole id or, from 6 hex digits on, a prefix of it (people paste short
+// ids), in any case, with ':' separators, a trailing "..." or as a
+// certificate ARN; "" matches all. Only rows with id > after_id (to follow
+// new ones); at most limit rows (0: all).
+struct DenialQuery { std::string client_id, certificate_id; int64_t after_id = 0; size_t limit = 100; };
+// The plugin keeps the newest 1000 denials (schema.sql).
+constexpr size_t kDenialsKept = 1000;
+
 // AWS IoT quota: at most five versions of a policy.
 constexpr int kMaxPolicyVersions = 5;
 
@@ -74,6 +89,10 @@ class Registry {
   static std::unique_ptr<Registry> open(const std::string& path, std::string& error,
                                         const std::string& account_id = "123456789012",
                                         const std::string& region = "us-east-1");
+  // Opens an existing registry without writing to it (no schema, no meta
+  // rows; every change fails with kInternal): for readers such as `mos cloud
+  // denials`. nullptr and `error` when the file is missing or not a registry.
+  static std::unique_ptr<Registry> open_read_only(const std::string& path, std::string& error);
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
@@ -135,14 +154,22 @@ class Registry {
   // status` and the web console: read from the broker's own events, not its log.
   std::vector<ConnectedClient> connected_clients();
 
+  // Denials the policy plugin recorded that match q, newest first. Empty and
+  // last_error() set when the read failed (e.g. a registry from before the
+  // denials table: mos-cloud adds it when it starts); last_error() is "" after
+  // a successful call.
+  std::vector<Denial> denials(const DenialQuery& q);
+
  struct Conn;  // one thread's connection and its last error
 
  private:
-  explicit Registry(std::string path);
+  Registry(std::string path, bool read_only);
   // The calling thread's connection, opened on first use; nullptr (and the
   // reason in the thread's error slot) if SQLite cannot open it.
   Conn* conn() const;
+  bool read_meta(Conn& c);
   std::string path_;
+  bool read_only_ = false;
   std::string account_id_, region_;
   uint64_t id_;  // unique per Registry object: keys the threads' connections
   mutable std::mutex pool_mu_;
