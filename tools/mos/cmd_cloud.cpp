@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "cloud_dir.h"
 #include "spawn.h"
 #include "user_state.h"
 #include "mos/registry/registry.h"
@@ -315,7 +316,7 @@ void cloud_up(const CloudOptions& o) {
 std::vector<std::string> connected_clients(const fs::path& registry_db) {
   std::string err;
   std::vector<std::string> out;
-  if (auto reg = mos::registry::Registry::open(registry_db.string(), err))
+  if (auto reg = mos::registry::Registry::open_read_only(registry_db.string(), err))
     for (const auto& c : reg->connected_clients()) out.push_back(c.client_id);
   return out;
 }
@@ -404,6 +405,21 @@ void cloud_down(const CloudOptions& o) {
   std::printf(any ? "The local cloud in %s is stopped (its data is kept).\n" : "The local cloud in %s was not running.\n",
               p.dir.c_str());
 }
+
+}  // namespace
+
+mos::cli::CloudDir mos::cli::find_cloud(const std::string& data_dir) {
+  CloudOptions o;
+  o.data_dir = data_dir;
+  CloudDir out;
+  Paths p = resolve_data_dir(o, &out.hint_arg);
+  out.dir = p.dir.string();
+  std::string state = read_file(p.state);
+  out.no_plugin = !state.empty() && json_scalar(state, "plugin").empty();
+  return out;
+}
+
+namespace {
 
 mos::cli::Registration reg{"cloud", [](CLI::App& app) {
   auto opts = std::make_shared<CloudOptions>();
