@@ -1,5 +1,6 @@
 """A registry.db written directly (as mos-cloud would) and a Mosquitto broker
-running mos_policy_plugin.so, for the plugin's end-to-end tests and the bench.
+running mos_policy_plugin.so, for the plugin's end-to-end tests and the bench;
+Mqtt, a raw MQTT 3.1.1 client over mutual TLS that shows each answer.
 
 The schema is mos-cloud's (cloud/registry/schema.sql, CLOUD_CONTRACT.md); a
 copy of the contract's schema is used when that file is not in the tree.
@@ -9,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import sqlite3
+import ssl
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -150,3 +154,104 @@ def client_args(broker: Mosquitto, ca: CertFiles, cert: CertFiles, client_id: st
 def pub(broker, ca, cert, client_id, topic, message="m", qos=1, timeout=10) -> subprocess.CompletedProcess:
     return subprocess.run(["mosquitto_pub", *client_args(broker, ca, cert, client_id), "-t", topic, "-m",
                            message, "-q", str(qos)], capture_output=True, text=True, timeout=timeout)
+
+
+def mqtt_string(s: bytes) -> bytes:
+    return struct.pack("!H", len(s)) + s
+
+
+def remaining_length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n % 128, n // 128
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+class Mqtt:
+    """Just enough MQTT 3.1.1 over mutual TLS to see each answer."""
+
+    def __init__(self, port: int, ca: Path, cert: CertFiles) -> None:
+        ctx = ssl.create_default_context(cafile=str(ca))
+        ctx.check_hostname = False
+        ctx.load_cert_chain(str(cert.cert), str(cert.key))
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        self.mid = 0
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _read_exact(self, n: int) -> bytes:
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("closed by the broker")
+            buf += chunk
+        return buf
+
+    def read_packet(self) -> tuple[int, bytes]:
+        first = self._read_exact(1)[0]
+        mult, length = 1, 0
+        while True:
+            b = self._read_exact(1)[0]
+            length += (b & 0x7F) * mult
+            mult *= 128
+            if not b & 0x80:
+                break
+        return first, self._read_exact(length)
+
+    def connect(self, client_id: str | bytes) -> int:
+        """CONNACK return code (0 accepted); raises if the broker just closes.
+        A bytes client id is sent as it is (MQTT allows up to 65535 bytes)."""
+        cid = client_id if isinstance(client_id, bytes) else client_id.encode()
+        body = mqtt_string(b"MQTT") + bytes([4, 0x02]) + struct.pack("!H", 60) + mqtt_string(cid)
+        self.sock.sendall(bytes([0x10]) + remaining_length(len(body)) + body)
+        kind, data = self.read_packet()
+        assert kind == 0x20, hex(kind)
+        return data[1]
+
+    def subscribe(self, filters: list[str]) -> list[int]:
+        self.mid += 1
+        body = struct.pack("!H", self.mid) + b"".join(mqtt_string(f.encode()) + b"\x01" for f in filters)
+        self.sock.sendall(bytes([0x82]) + remaining_length(len(body)) + body)
+        kind, data = self.read_packet()
+        assert kind == 0x90, hex(kind)
+        return list(data[2:])
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1) -> None:
+        self.mid += 1
+        var = mqtt_string(topic.encode()) + (struct.pack("!H", self.mid) if qos else b"")
+        self.sock.sendall(bytes([0x30 | (qos << 1)]) + remaining_length(len(var) + len(payload)) + var + payload)
+
+    def wait_puback(self) -> None:
+        while True:
+            kind, _ = self.read_packet()
+            if kind == 0x40:
+                return
+
+    def next_publish(self) -> tuple[str, bytes]:
+        while True:
+            kind, data = self.read_packet()
+            if kind >> 4 == 3:
+                n = struct.unpack("!H", data[:2])[0]
+                topic = data[2:2 + n].decode()
+                rest = data[2 + n + (2 if kind & 0x06 else 0):]
+                if kind & 0x06:  # QoS 1: acknowledge
+                    self.sock.sendall(b"\x40\x02" + data[2 + n:4 + n])
+                return topic, rest
+
+    def closed_by_broker(self, timeout: float = 3.0) -> bool:
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                self.read_packet()
+        except socket.timeout:  # an OSError too: test it first
+            return False
+        except (ConnectionError, ssl.SSLError, OSError):
+            return True

@@ -5,7 +5,7 @@ Mosquitto + mos_policy_plugin.so, the broker's memory staying flat under a
 `mos cloud status` reads (a hostile client id cannot fake a disconnect).
 
 Needs MOS_CLOUD (the mos-cloud binary) and MOS_POLICY_PLUGIN; a tiny MQTT
-3.1.1 client over TLS is written here so each packet's answer can be checked.
+3.1.1 client over TLS (plugin_fixture.Mqtt) checks each packet's answer.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import unittest
 from pathlib import Path
 
 from mostest import REPO, CertFiles, Pki, free_port, wait_until
-from plugin_fixture import Registry, allow, deny, plugin_path, policy
+from plugin_fixture import Mqtt, Registry, allow, deny, mqtt_string, plugin_path, policy, remaining_length
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -32,105 +32,6 @@ def mos_cloud() -> str:
     if not Path(p).exists():
         raise FileNotFoundError(f"{p} not found: cmake --build --preset default --target mos-cloud")
     return p
-
-
-def _str(s: bytes) -> bytes:
-    return struct.pack("!H", len(s)) + s
-
-
-def _remaining(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, n = n % 128, n // 128
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-class Mqtt:
-    """Just enough MQTT 3.1.1 over mutual TLS to see each answer."""
-
-    def __init__(self, port: int, ca: Path, cert: CertFiles) -> None:
-        ctx = ssl.create_default_context(cafile=str(ca))
-        ctx.check_hostname = False
-        ctx.load_cert_chain(str(cert.cert), str(cert.key))
-        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
-        self.mid = 0
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def _read_exact(self, n: int) -> bytes:
-        buf = b""
-        while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
-            if not chunk:
-                raise ConnectionError("closed by the broker")
-            buf += chunk
-        return buf
-
-    def read_packet(self) -> tuple[int, bytes]:
-        first = self._read_exact(1)[0]
-        mult, length = 1, 0
-        while True:
-            b = self._read_exact(1)[0]
-            length += (b & 0x7F) * mult
-            mult *= 128
-            if not b & 0x80:
-                break
-        return first, self._read_exact(length)
-
-    def connect(self, client_id: str) -> int:
-        """CONNACK return code (0 accepted); raises if the broker just closes."""
-        body = _str(b"MQTT") + bytes([4, 0x02]) + struct.pack("!H", 60) + _str(client_id.encode())
-        self.sock.sendall(bytes([0x10]) + _remaining(len(body)) + body)
-        kind, data = self.read_packet()
-        assert kind == 0x20, hex(kind)
-        return data[1]
-
-    def subscribe(self, filters: list[str]) -> list[int]:
-        self.mid += 1
-        body = struct.pack("!H", self.mid) + b"".join(_str(f.encode()) + b"\x01" for f in filters)
-        self.sock.sendall(bytes([0x82]) + _remaining(len(body)) + body)
-        kind, data = self.read_packet()
-        assert kind == 0x90, hex(kind)
-        return list(data[2:])
-
-    def publish(self, topic: str, payload: bytes, qos: int = 1) -> None:
-        self.mid += 1
-        var = _str(topic.encode()) + (struct.pack("!H", self.mid) if qos else b"")
-        self.sock.sendall(bytes([0x30 | (qos << 1)]) + _remaining(len(var) + len(payload)) + var + payload)
-
-    def wait_puback(self) -> None:
-        while True:
-            kind, _ = self.read_packet()
-            if kind == 0x40:
-                return
-
-    def next_publish(self) -> tuple[str, bytes]:
-        while True:
-            kind, data = self.read_packet()
-            if kind >> 4 == 3:
-                n = struct.unpack("!H", data[:2])[0]
-                topic = data[2:2 + n].decode()
-                rest = data[2 + n + (2 if kind & 0x06 else 0):]
-                if kind & 0x06:  # QoS 1: acknowledge
-                    self.sock.sendall(b"\x40\x02" + data[2 + n:4 + n])
-                return topic, rest
-
-    def closed_by_broker(self, timeout: float = 3.0) -> bool:
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                self.read_packet()
-        except socket.timeout:  # an OSError too: test it first
-            return False
-        except (ConnectionError, ssl.SSLError, OSError):
-            return True
 
 
 def vm(pid: int, key: str) -> int:
@@ -250,8 +151,8 @@ class BrokerLimits(unittest.TestCase):
         self.assertEqual(c.subscribe(["s/50"]), [0x80])
         self.wait_log("already has 50 subscriptions; AWS IoT allows at most 50")
         c.mid += 1  # UNSUBSCRIBE s/0, then s/50 fits
-        body = struct.pack("!H", c.mid) + _str(b"s/0")
-        c.sock.sendall(bytes([0xA2]) + _remaining(len(body)) + body)
+        body = struct.pack("!H", c.mid) + mqtt_string(b"s/0")
+        c.sock.sendall(bytes([0xA2]) + remaining_length(len(body)) + body)
         self.assertEqual(c.read_packet()[0], 0xB0)
         self.assertEqual(c.subscribe(["s/50"]), [1])
 
@@ -259,8 +160,8 @@ class BrokerLimits(unittest.TestCase):
         c = self.client("pub-huge")
         before = vm(self.proc.pid, "VmRSS")
         size = 100 * 1024 * 1024
-        var = _str(b"denied/x") + struct.pack("!H", 1)
-        c.sock.sendall(bytes([0x32]) + _remaining(len(var) + size) + var)
+        var = mqtt_string(b"denied/x") + struct.pack("!H", 1)
+        c.sock.sendall(bytes([0x32]) + remaining_length(len(var) + size) + var)
         chunk = b"\0" * (1 << 20)
         sent = 0
         try:
