@@ -30,6 +30,34 @@ TEST(ParseServer, HostPortForms) {
   }
 }
 
+std::string hint(std::string_view host, std::string_view client_id, size_t cap = 400) {
+  std::vector<char> buf(cap);
+  size_t n = refused_hint(host, client_id, mos::Span<char>(buf.data(), buf.size()));
+  EXPECT_EQ(std::string(buf.data()).size(), n);
+  return std::string(buf.data(), n);
+}
+
+TEST(RefusedHint, LocalCloudNamesTheCommandWithTheClientId) {
+  EXPECT_EQ(hint("localhost", "esp8266_A1B2C3"), "; see why: mos cloud denials --client-id esp8266_A1B2C3");
+  EXPECT_EQ(hint("127.0.0.1", "a b"), "; see why: mos cloud denials --client-id 'a b'");
+  EXPECT_EQ(hint("127.0.0.1", "it's"), "; see why: mos cloud denials --client-id 'it'\\''s'");
+  EXPECT_EQ(hint("127.0.0.1", "$(rm -rf ~)"), "; see why: mos cloud denials --client-id '$(rm -rf ~)'");
+  EXPECT_EQ(hint("127.0.0.1", ""), "; see why: mos cloud denials --client-id ''");
+}
+
+TEST(RefusedHint, AwsIotPointsAtCloudWatch) {
+  std::string h = hint("a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com", "esp8266_A1B2C3");
+  EXPECT_NE(h.find("CloudWatch"), std::string::npos) << h;
+  EXPECT_EQ(h.find("mos cloud denials"), std::string::npos) << h;
+  EXPECT_NE(hint("x.iot.cn-north-1.amazonaws.com.cn", "d").find("CloudWatch"), std::string::npos);
+  EXPECT_NE(hint("amazonaws.com.evil.example", "d").find("mos cloud denials"), std::string::npos);
+}
+
+TEST(RefusedHint, TruncatesToTheBuffer) {
+  EXPECT_EQ(hint("localhost", "dev", 12), "; see why: ");  // 11 characters and the NUL
+  EXPECT_EQ(hint("localhost", "dev", 1), "");
+}
+
 class NullTransport : public mos::Transport {
  public:
   Status connect(std::string_view, uint16_t) override { return Status::kWouldBlock; }

@@ -248,9 +248,13 @@ void Session::pump() {
 
 void Session::on_connack(const Connack& c) {
   if (c.return_code != kConnectionAccepted) {
-    // §3.2.2.3: the server closes after a refusal; name the reason.
-    MOS_LOGE("MQTT connection refused: %s (CONNACK %u)", connack_reason(c.return_code),
-             c.return_code);
+    // §3.2.2.3: the server closes after a refusal; name the reason, and for
+    // 4 and 5 (the broker's auth decided) where to ask why.
+    // ("" rather than an empty view: %.*s must not get a null pointer.)
+    const bool auth = static_cast<uint8_t>(c.return_code - 4) < 2;
+    const std::string_view hint = auth && !cfg_.refused_hint.empty() ? cfg_.refused_hint : std::string_view("");
+    MOS_LOGE("MQTT connection refused: %s (CONNACK %u)%.*s", connack_reason(c.return_code),
+             c.return_code, static_cast<int>(hint.size()), hint.data());
     drop(connack_reason(c.return_code));
     return;
   }

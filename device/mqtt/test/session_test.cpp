@@ -323,6 +323,35 @@ TEST_F(SessionTest, ConnackRefusalsAreLoggedByName) {
   EXPECT_EQ(count(EventType::kConnected), 0u);
 }
 
+// Refusals by the broker's auth (4, 5) end with the app's hint on where the
+// broker says why; the others do not, and no hint adds no text.
+TEST_F(SessionTest, AuthRefusalsCarryTheAppsHint) {
+  const std::string hint = "; see why: mos cloud denials --client-id dev1";
+  auto refusal_line_ends_with = [](const LogCapture& log, const std::string& tail) {
+    for (const auto& l : log.lines) {
+      if (l.find("MQTT connection refused") == std::string::npos) continue;
+      return l.size() >= tail.size() && l.compare(l.size() - tail.size(), std::string::npos, tail) == 0;
+    }
+    return false;
+  };
+  for (bool with_hint : {false, true}) {
+    cfg.refused_hint = with_hint ? std::string_view(hint) : std::string_view();
+    s.stop();
+    start();
+    const size_t before = t.connect_times.size();
+    for (uint8_t code = 1; code <= 5; ++code) {
+      LogCapture log;
+      attempt_gaps(this, clock, t, s, before + code);
+      ASSERT_TRUE(t.open);
+      t.incoming += connack(code);
+      poll();
+      std::string want = "(CONNACK " + std::to_string(code) + ")" + (with_hint && code >= 4 ? hint : "");
+      EXPECT_TRUE(refusal_line_ends_with(log, want))
+          << "code " << int(code) << ": " << (log.lines.empty() ? "" : log.lines[0]);
+    }
+  }
+}
+
 TEST_F(SessionTest, SubscriptionsResentOnEveryConnack) {
   ASSERT_EQ(s.subscribe("dev1/request", 1), Status::kOk);
   ASSERT_EQ(s.subscribe("dev1/rpc/#", 0), Status::kOk);

@@ -48,6 +48,14 @@ using ReadFileFn = mos::Status (*)(std::string_view name, mos::Span<char> out, s
 // a port outside 1..65535.
 mos::Status parse_server(std::string_view server, std::string_view* host, uint16_t* port);
 
+// The text the session appends to a CONNACK 4/5 refusal (Config::refused_hint):
+// where this broker says why. AWS IoT (a host under amazonaws.com) writes its
+// refusals to CloudWatch Logs; any other broker is taken for the local cloud,
+// whose policy plugin records them for `mos cloud denials --client-id ID`
+// (ID shell-quoted when it needs it, so the command can be pasted). Returns
+// the length written to out (NUL-terminated, truncated to fit).
+size_t refused_hint(std::string_view host, std::string_view client_id, mos::Span<char> out);
+
 class MqttLink {
  public:
   // tls_in / tls_out: the TLS record buffers (TlsBufferPlan's sizes), kept
@@ -106,6 +114,7 @@ class MqttLink {
   char will_topic_[128] = "";
   char will_message_[256] = "";
   char ciphers_[256] = "";
+  char refused_hint_[96 + sizeof client_id_ * 4] = "";  // a client id quoted in full
   mos::mqtt::Config mqtt_cfg_;  // the session keeps a reference to it
   Selector selector_;
   uint8_t rx_[MOS_MQTT_MAX_PACKET];

@@ -31,6 +31,10 @@ struct Config {
   uint32_t reconnect_timeout_min_s = 2;
   uint32_t reconnect_timeout_max_s = 60;
   uint32_t connect_timeout_s = 10;  // TCP/TLS connect plus CONNACK
+  // Appended to the logged line of a CONNACK refusal 4 or 5 (§3.2.2.3: bad
+  // user name or password, not authorized): where a person learns why, which
+  // only the app knows (the broker's own record, e.g. `mos cloud denials`).
+  std::string_view refused_hint;
 };
 
 // Caller-owned memory. rx holds one whole incoming packet (its size is the
