@@ -86,8 +86,9 @@ class BadInput(unittest.TestCase):
              r"MQTT disconnected: [^\n]*unexpected packet"),
             ("unexpected PINGREQ from the server", fb.unexpected_packet(0xC0),
              r"MQTT disconnected: [^\n]*unexpected packet"),
+            # ... with where to ask why (the broker is not AWS IoT: the local cloud's record).
             ("CONNACK refusal (not authorized)", fb.connack_refused(5),
-             r"MQTT[^\n]*refused[^\n]*not authorized \(CONNACK 5\)"),
+             r"MQTT[^\n]*refused[^\n]*not authorized \(CONNACK 5\); see why: mos cloud denials --client-id \S+"),
         ]
         with fb.FakeBroker([s[1] for s in steps] + [commands]) as broker:
             board = self.start_board(broker.port, "bad-packets")

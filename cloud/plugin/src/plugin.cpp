@@ -332,7 +332,8 @@ int on_basic_auth(int, void* event_data, void* userdata) {
       // The usual first-day mistake, named with its fix.
       if (s.policy_count == 0)
         d.reason += ": no policy is attached to this certificate (attach one: aws iot attach-policy "
-                    "--policy-name mos-default --target " + s.cert_arn + ")";
+                    "--policy-name POLICY --target " + s.cert_arn + "; a board: mos aws-iot-setup, which "
+                    "attaches mos-default)";
       log_deny(p, s.cert_id, client_id, "iot:Connect", resource, d.reason);
       return MOSQ_ERR_AUTH;
     }

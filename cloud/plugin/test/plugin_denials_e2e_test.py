@@ -129,7 +129,8 @@ class Denials(unittest.TestCase):
         self.assertEqual(self.refused(self.nopolicy, "esp8266_ABC"), 5)
         (row,) = self.wait_rows("client_id = ?", "esp8266_ABC")
         want_reason = ("no statement allows: no policy is attached to this certificate (attach one: aws iot "
-                       f"attach-policy --policy-name mos-default --target {ARN}cert/{cid})")
+                       f"attach-policy --policy-name POLICY --target {ARN}cert/{cid}; a board: mos aws-iot-setup, "
+                       "which attaches mos-default)")
         self.assertEqual(row[2:], (b"esp8266_ABC", cid.encode(), b"iot:Connect",
                                    f"{ARN}client/esp8266_ABC".encode(), want_reason.encode()))
         self.assertLess(abs(row[1] / 1000 - time.time()), 30)

@@ -5,6 +5,7 @@ then the board's c_mqtt connects to the cloud's Mosquitto with the uploaded
 certificate. Bad input gets one clear line and a non-zero exit."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -139,40 +140,69 @@ class AwsIotSetupOnLocalCloud(unittest.TestCase):
             print(f"aws-iot-setup took {took:.2f} s", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def cloud_with_broker_and_board(name: str):
+    """mos-cloud (serve) + its Mosquitto with the policy plugin + a blank
+    board on the cloud's Wi-Fi: (cloud, board, home)."""
+    with tempfile.TemporaryDirectory(prefix=f"mos-aws-{name}-") as tmp:
+        home = Path(tmp)
+        cloud = cloudtest.Server()
+        mostest.run([cloudtest.MOS_CLOUD, "init", "--data-dir", str(cloud.dir), "--mqtt-port",
+                     str(cloud.mqtt_port), "--plugin", str(PLUGIN)])
+        broker = subprocess.Popen(["mosquitto", "-c", str(cloud.dir / "mosquitto.conf")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        board = b.Board(home, name, aps=[AP])
+        try:
+            mostest.wait_for_port(cloud.mqtt_port)
+            cloud.log = open(cloud.dir / "mos-cloud.log", "ab")
+            cloud.proc = subprocess.Popen([cloudtest.MOS_CLOUD, "serve", "--data-dir", str(cloud.dir),
+                                           "--http-port", str(cloud.port), "--mqtt-port", str(cloud.mqtt_port)],
+                                          stdout=cloud.log, stderr=subprocess.STDOUT)
+            mostest.wait_for_port(cloud.port)
+            board.start()
+            board.mos("config-set", "--no-reboot", f"wifi.sta.ssid={AP[0]}", f"wifi.sta.pass={AP[1]}",
+                      "wifi.sta.enable=true")
+            yield cloud, board, home
+        finally:
+            board.stop()
+            broker.terminate()
+            broker.wait(timeout=5)
+            cloud.stop()
+
+
 @unittest.skipUnless(PLUGIN.exists(), "mos_policy_plugin.so not built")
 class BoardConnectsToCloudBroker(unittest.TestCase):
     """After aws-iot-setup, c_mqtt connects to the cloud's Mosquitto (policy
     plugin: only registered ACTIVE certificates) and answers the seed message."""
 
     def test_connects_and_answers(self):
-        with tempfile.TemporaryDirectory(prefix="mos-aws-mqtt-") as tmp:
-            home = Path(tmp)
-            cloud = cloudtest.Server()
-            mostest.run([cloudtest.MOS_CLOUD, "init", "--data-dir", str(cloud.dir), "--mqtt-port",
-                         str(cloud.mqtt_port), "--plugin", str(PLUGIN)])
-            broker = subprocess.Popen(["mosquitto", "-c", str(cloud.dir / "mosquitto.conf")],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            board = b.Board(home, "awsmqtt", aps=[AP])
-            try:
-                mostest.wait_for_port(cloud.mqtt_port)
-                cloud.log = open(cloud.dir / "mos-cloud.log", "ab")
-                cloud.proc = subprocess.Popen([cloudtest.MOS_CLOUD, "serve", "--data-dir", str(cloud.dir),
-                                               "--http-port", str(cloud.port), "--mqtt-port", str(cloud.mqtt_port)],
-                                              stdout=cloud.log, stderr=subprocess.STDOUT)
-                mostest.wait_for_port(cloud.port)
-                board.start()
-                board.mos("config-set", "--no-reboot", f"wifi.sta.ssid={AP[0]}", f"wifi.sta.pass={AP[1]}",
-                          "wifi.sta.enable=true")
-                env = setup_env(home)
-                p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.url, env=env, check=False)
-                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-                console = board.log
-                console.wait_for(r"c_mqtt: subscribed to /request", timeout=30)
-            finally:
-                board.stop()
-                broker.terminate()
-                broker.wait(timeout=5)
-                cloud.stop()
+        with cloud_with_broker_and_board("awsmqtt") as (cloud, board, home):
+            p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.url, env=setup_env(home),
+                      check=False)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            board.log.wait_for(r"c_mqtt: subscribed to /request", timeout=30)
+
+    def test_no_policy_refusal_names_the_command_that_says_why(self):
+        """--aws-iot-policy - attaches none: the broker refuses the board, its
+        console names `mos cloud denials --client-id ID`, and that command,
+        pasted as printed, shows the cloud's reason."""
+        with cloud_with_broker_and_board("nopolicy") as (cloud, board, home):
+            p = b.mos("--port", board.port, "aws-iot-setup", "--endpoint-url", cloud.url, "--aws-iot-policy", "-",
+                      env=setup_env(home), check=False)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            dev = re.search(r"^  Device ID: (\S+)$", p.stdout, re.M).group(1)
+            line = board.log.wait_for(r"MQTT connection refused: not authorized \(CONNACK 5\)[^\n]*", timeout=30)
+            self.assertIn(f"; see why: mos cloud denials --client-id {dev}", line)
+            command = line[line.index("mos cloud denials"):].split()
+            env = dict(setup_env(home), TZ="UTC")
+            shown = subprocess.run([cloudtest.MOS, *command[1:], "--data-dir", str(cloud.dir)], capture_output=True,
+                                   text=True, env=env, timeout=30)
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            cert_id = re.search(r"^ID  : (\S+)$", p.stdout, re.M).group(1)
+            self.assertIn(f"DENY iot:Connect    client={dev}", shown.stdout)
+            self.assertIn(f"cert={cert_id[:12]}", shown.stdout)
+            self.assertIn("reason: no statement allows: no policy is attached to this certificate (attach one: "
+                          "aws iot attach-policy --policy-name POLICY --target arn:aws:iot:", shown.stdout)
 
 
 def start_proxy(cloud_port: int, rewrite_endpoint: str | None = None):
