@@ -16,7 +16,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -27,10 +26,7 @@ import unittest
 from pathlib import Path
 
 from mostest import REPO, CertFiles, Pki, free_port, wait_until
-from plugin_fixture import ARN, Mqtt, Registry, allow, cert_id, plugin_path, policy
-
-MOSQUITTO = "/usr/sbin/mosquitto"
-
+from plugin_fixture import ARN, Mqtt, Registry, allow, cert_id, cloud_init, policy, start_broker
 
 def built(env: str, rel: str) -> str:
     p = os.environ.get(env) or str(REPO / "build/default" / rel)
@@ -46,10 +42,7 @@ class Denials(unittest.TestCase):
         root = Path(cls.tmp.name)
         cls.dir = root / "cloud"
         cls.port = free_port()
-        subprocess.run([built("MOS_CLOUD", "cloud/server/mos-cloud"), "init", "--data-dir", str(cls.dir),
-                        "--mqtt-port", str(cls.port), "--plugin", plugin_path()],
-                       check=True, capture_output=True, text=True)
-        cls.ca = CertFiles("ca", cls.dir / "ca.pem", cls.dir / "ca.key")
+        cls.ca = cloud_init(cls.dir, cls.port)
         pki = Pki(root / "pki")
         cls.nopolicy = pki.cert("nopolicy", cls.ca)      # registered, ACTIVE, no policy
         cls.nopolicy2 = pki.cert("nopolicy2", cls.ca)
@@ -62,17 +55,7 @@ class Denials(unittest.TestCase):
         cls.reg.add_policy("dev", policy(allow("iot:Connect", "*"), allow("iot:Publish", f"{ARN}topic/ok/*")))
         cls.reg.attach("dev", arn)
         cls.log = cls.dir / "mosquitto.log"
-        cls.proc = subprocess.Popen([MOSQUITTO, "-c", str(cls.dir / "mosquitto.conf")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def listening() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", cls.port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-
-        wait_until(listening, timeout=10, what="mosquitto to listen")
+        cls.proc = start_broker(cls.dir, cls.port)
         # mos runs from an empty directory with its own user state: nothing
         # leaks into (or is found in) the user's ~/.local/state/mos.
         cls.cwd = root / "elsewhere"

@@ -18,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from mostest import REPO, CertFiles, Mosquitto, Pki, TlsListener, run
+from mostest import REPO, CertFiles, Mosquitto, Pki, TlsListener, run, wait_until
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -31,6 +31,39 @@ def plugin_path() -> str:
         raise FileNotFoundError(f"{p} not found: build it with "
                                 "cmake --build --preset default --target mos_policy_plugin")
     return p
+
+
+def mos_cloud() -> str:
+    p = os.environ.get("MOS_CLOUD") or str(REPO / "build/default/cloud/server/mos-cloud")
+    if not Path(p).exists():
+        raise FileNotFoundError(f"{p} not found: cmake --build --preset default --target mos-cloud")
+    return p
+
+
+def cloud_init(data_dir: Path, port: int) -> CertFiles:
+    """`mos-cloud init` with the plugin in data_dir (registry, CA, the broker
+    configuration `mos cloud up` runs); returns the local CA."""
+    subprocess.run([mos_cloud(), "init", "--data-dir", str(data_dir), "--mqtt-port", str(port),
+                    "--plugin", plugin_path()], check=True, capture_output=True, text=True)
+    return CertFiles("ca", data_dir / "ca.pem", data_dir / "ca.key")
+
+
+def start_broker(data_dir: Path, port: int) -> subprocess.Popen:
+    """/usr/sbin/mosquitto with data_dir's mosquitto.conf, once it listens on port."""
+    proc = subprocess.Popen(["/usr/sbin/mosquitto", "-c", str(data_dir / "mosquitto.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return proc.poll() is not None  # exited: stop waiting, the caller sees it
+
+    wait_until(listening, timeout=10, what="mosquitto to listen")
+    if proc.poll() is not None:
+        raise RuntimeError(f"mosquitto exited ({proc.returncode}); see {data_dir / 'mosquitto.log'}")
+    return proc
 
 
 def cert_id(cert: CertFiles) -> str:

@@ -10,28 +10,18 @@ Needs MOS_CLOUD (the mos-cloud binary) and MOS_POLICY_PLUGIN; a tiny MQTT
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import ssl
 import stat
 import struct
-import subprocess
 import tempfile
 import time
 import unittest
 from pathlib import Path
 
-from mostest import REPO, CertFiles, Pki, free_port, wait_until
-from plugin_fixture import Mqtt, Registry, allow, deny, mqtt_string, plugin_path, policy, remaining_length
-
-MOSQUITTO = "/usr/sbin/mosquitto"
-
-
-def mos_cloud() -> str:
-    p = os.environ.get("MOS_CLOUD") or str(REPO / "build/default/cloud/server/mos-cloud")
-    if not Path(p).exists():
-        raise FileNotFoundError(f"{p} not found: cmake --build --preset default --target mos-cloud")
-    return p
+from mostest import Pki, free_port, wait_until
+from plugin_fixture import (Mqtt, Registry, allow, cloud_init, deny, mqtt_string, policy, remaining_length,
+                            start_broker)
 
 
 def vm(pid: int, key: str) -> int:
@@ -49,9 +39,7 @@ class BrokerLimits(unittest.TestCase):
         cls.dir = Path(cls.tmp.name) / "cloud"
         cls.port = free_port()
         os.umask(0o022)
-        subprocess.run([mos_cloud(), "init", "--data-dir", str(cls.dir), "--mqtt-port", str(cls.port),
-                        "--plugin", plugin_path()], check=True, capture_output=True, text=True)
-        cls.ca = CertFiles("ca", cls.dir / "ca.pem", cls.dir / "ca.key")
+        cls.ca = cloud_init(cls.dir, cls.port)
         pki = Pki(Path(cls.tmp.name) / "pki")
         cls.dev = pki.cert("dev1", cls.ca)
         cls.reg = Registry(cls.dir / "registry.db")
@@ -62,17 +50,7 @@ class BrokerLimits(unittest.TestCase):
                                          deny("iot:Publish", "arn:aws:iot:*:*:topic/denied/*")))
         cls.reg.attach("dev", arn)
         cls.log = cls.dir / "mosquitto.log"
-        cls.proc = subprocess.Popen([MOSQUITTO, "-c", str(cls.dir / "mosquitto.conf")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def listening() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", cls.port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-
-        wait_until(listening, timeout=10, what="mosquitto to listen")
+        cls.proc = start_broker(cls.dir, cls.port)
 
     @classmethod
     def tearDownClass(cls) -> None:
