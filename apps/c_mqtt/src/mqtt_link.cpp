@@ -39,26 +39,22 @@ bool shell_safe(char c) {
 
 }  // namespace
 
-size_t refused_hint(std::string_view host, std::string_view client_id, mos::Span<char> out) {
-  if (out.size() == 0) return 0;
+std::string_view refused_hint(std::string_view host, std::string_view client_id, mos::Span<char> buf) {
+  if (ends_with(host, ".amazonaws.com") || ends_with(host, ".amazonaws.com.cn"))
+    return "; AWS IoT logs why in CloudWatch (log group AWSIotLogsV2; turn logging on with aws iot "
+           "set-v2-logging-options)";
   size_t n = 0;
   auto put = [&](std::string_view s) {
     for (char c : s)
-      if (n + 1 < out.size()) out[n++] = c;
+      if (n < buf.size()) buf[n++] = c;
   };
-  if (ends_with(host, ".amazonaws.com") || ends_with(host, ".amazonaws.com.cn")) {
-    put("; AWS IoT logs why in CloudWatch (log group AWSIotLogsV2; turn logging on with aws iot "
-        "set-v2-logging-options)");
-  } else {
-    put("; see why: mos cloud denials --client-id ");
-    bool quote = client_id.empty();
-    for (char c : client_id) quote = quote || !shell_safe(c);
-    if (quote) put("'");
-    for (char c : client_id) put(c == '\'' ? std::string_view("'\\''") : std::string_view(&c, 1));
-    if (quote) put("'");
-  }
-  out[n] = '\0';
-  return n;
+  put("; see why: mos cloud denials --client-id ");
+  bool quote = client_id.empty();
+  for (char c : client_id) quote = quote || !shell_safe(c);
+  if (quote) put("'");
+  for (char c : client_id) put(c == '\'' ? std::string_view("'\\''") : std::string_view(&c, 1));
+  if (quote) put("'");
+  return std::string_view(buf.data(), n);
 }
 
 void MqttLink::Selector::close() {
@@ -176,7 +172,6 @@ mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* r
   copy_to(host_, sizeof host_, host);
   host = host_;
   copy_to(client_id_, sizeof client_id_, s.client_id);
-  refused_hint(host, client_id_, mos::Span<char>(refused_hint_));
   use_tls_ = port == 8883 || !s.ssl_ca_cert.empty();
   if (use_tls_) {
     mos::Status st = load_tls(s, host, read_file, read_ctx);
@@ -202,7 +197,7 @@ mos::Status MqttLink::start(const MqttSettings& s, ReadFileFn read_file, void* r
   c.keep_alive_s = static_cast<uint16_t>(s.keep_alive_s > 65535 ? 65535 : s.keep_alive_s);
   c.reconnect_timeout_min_s = s.reconnect_timeout_min_s;
   c.reconnect_timeout_max_s = s.reconnect_timeout_max_s;
-  c.refused_hint = refused_hint_;
+  c.refused_hint = refused_hint(host, client_id_, mos::Span<char>(refused_hint_));
   mos::Status st = session_.start(mqtt_cfg_, handler, handler_ctx);
   if (st != mos::Status::kOk) {
     MOS_LOGE("mqtt: cannot start the session (%s): check mqtt.client_id, mqtt.keep_alive and "

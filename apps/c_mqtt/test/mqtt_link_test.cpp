@@ -30,11 +30,11 @@ TEST(ParseServer, HostPortForms) {
   }
 }
 
-std::string hint(std::string_view host, std::string_view client_id, size_t cap = 400) {
-  std::vector<char> buf(cap);
-  size_t n = refused_hint(host, client_id, mos::Span<char>(buf.data(), buf.size()));
-  EXPECT_EQ(std::string(buf.data()).size(), n);
-  return std::string(buf.data(), n);
+std::string hint(std::string_view host, std::string_view client_id, size_t cap = 128) {
+  std::vector<char> buf(cap + 1, '#');
+  std::string_view h = refused_hint(host, client_id, mos::Span<char>(buf.data(), cap));
+  EXPECT_EQ(buf[cap], '#') << "wrote past the buffer";
+  return std::string(h);
 }
 
 TEST(RefusedHint, LocalCloudNamesTheCommandWithTheClientId) {
@@ -53,9 +53,13 @@ TEST(RefusedHint, AwsIotPointsAtCloudWatch) {
   EXPECT_NE(hint("amazonaws.com.evil.example", "d").find("mos cloud denials"), std::string::npos);
 }
 
-TEST(RefusedHint, TruncatesToTheBuffer) {
-  EXPECT_EQ(hint("localhost", "dev", 12), "; see why: ");  // 11 characters and the NUL
-  EXPECT_EQ(hint("localhost", "dev", 1), "");
+TEST(RefusedHint, FitsTheLinksBufferAndTruncatesToIt) {
+  // The link's 128 bytes hold the longest id it keeps (63 bytes), quoted.
+  std::string id(63, 'x');
+  id[0] = ' ';
+  EXPECT_EQ(hint("localhost", id), "; see why: mos cloud denials --client-id '" + id + "'");
+  EXPECT_EQ(hint("localhost", "dev", 11), "; see why: ");
+  EXPECT_EQ(hint("localhost", "dev", 0), "");
 }
 
 class NullTransport : public mos::Transport {

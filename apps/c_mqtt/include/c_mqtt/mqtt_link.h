@@ -53,8 +53,8 @@ mos::Status parse_server(std::string_view server, std::string_view* host, uint16
 // refusals to CloudWatch Logs; any other broker is taken for the local cloud,
 // whose policy plugin records them for `mos cloud denials --client-id ID`
 // (ID shell-quoted when it needs it, so the command can be pasted). Returns
-// the length written to out (NUL-terminated, truncated to fit).
-size_t refused_hint(std::string_view host, std::string_view client_id, mos::Span<char> out);
+// static text, or text written to buf (truncated to fit).
+std::string_view refused_hint(std::string_view host, std::string_view client_id, mos::Span<char> buf);
 
 class MqttLink {
  public:
@@ -114,7 +114,8 @@ class MqttLink {
   char will_topic_[128] = "";
   char will_message_[256] = "";
   char ciphers_[256] = "";
-  char refused_hint_[96 + sizeof client_id_ * 4] = "";  // a client id quoted in full
+  // "; see why: mos cloud denials --client-id " and a quoted 63-byte id fit.
+  char refused_hint_[128] = "";
   mos::mqtt::Config mqtt_cfg_;  // the session keeps a reference to it
   Selector selector_;
   uint8_t rx_[MOS_MQTT_MAX_PACKET];
