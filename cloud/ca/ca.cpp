@@ -103,6 +103,21 @@ int64_t asn1_unix(const ASN1_TIME* t) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
+Issued describe(X509* x) {
+  Issued i;
+  i.pem = cert_pem(x);
+  i.id = der_id(x);
+  i.subject = subject_line(X509_get_subject_name(x));
+  i.not_before = asn1_unix(X509_get0_notBefore(x));
+  i.not_after = asn1_unix(X509_get0_notAfter(x));
+  return i;
+}
+
+Ptr<X509> parse_pem(std::string_view pem) {
+  Ptr<BIO> b(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return Ptr<X509>(PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr));
+}
+
 bool add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -267,11 +282,7 @@ Result Authority::sign_csr(std::string_view csr_pem) {
     r.message = "signing failed";
     return r;
   }
-  r.cert.pem = cert_pem(x.get());
-  r.cert.id = der_id(x.get());
-  r.cert.subject = subject_line(X509_get_subject_name(x.get()));
-  r.cert.not_before = asn1_unix(X509_get0_notBefore(x.get()));
-  r.cert.not_after = asn1_unix(X509_get0_notAfter(x.get()));
+  r.cert = describe(x.get());
   return r;
 }
 
@@ -295,11 +306,7 @@ Result Authority::issue_with_key(std::string_view common_name, const std::vector
     r.message = "certificate issue failed";
     return r;
   }
-  r.cert.pem = cert_pem(x.get());
-  r.cert.id = der_id(x.get());
-  r.cert.subject = subject_line(X509_get_subject_name(x.get()));
-  r.cert.not_before = asn1_unix(X509_get0_notBefore(x.get()));
-  r.cert.not_after = asn1_unix(X509_get0_notAfter(x.get()));
+  r.cert = describe(x.get());
   r.private_key_pem = key_pem(k.get());
   r.public_key_pem = pub_pem(k.get());
   return r;
@@ -310,9 +317,14 @@ Result Authority::create_keys_and_certificate(std::string_view common_name) {
 }
 
 std::string certificate_id(std::string_view pem) {
-  Ptr<BIO> b(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  Ptr<X509> x(PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr));
+  Ptr<X509> x = parse_pem(pem);
   return x ? der_id(x.get()) : std::string();
+}
+
+std::optional<Issued> describe_certificate(std::string_view pem) {
+  Ptr<X509> x = parse_pem(pem);
+  if (!x) return std::nullopt;
+  return describe(x.get());
 }
 
 }  // namespace mos::ca

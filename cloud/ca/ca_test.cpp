@@ -144,3 +144,20 @@ TEST_F(CaTest, ServerCertificateHasSans) {
   EXPECT_NE(k.public_key_pem.find("BEGIN PUBLIC KEY"), std::string::npos);
   EXPECT_TRUE(chains_to(k.cert.pem, ca->ca_pem()));
 }
+
+// A certificate kept in the data dir (e.g. the console's) is described as the
+// CA described it when issuing it, so it can be registered later.
+TEST_F(CaTest, DescribesAnIssuedCertificateFromItsPem) {
+  Result r = ca->issue_with_key("mos-cloud-console", {}, {}, false, 3650);
+  ASSERT_TRUE(r.ok());
+  auto d = describe_certificate(r.cert.pem);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->id, r.cert.id);
+  EXPECT_EQ(d->subject, "CN=mos-cloud-console");
+  EXPECT_EQ(d->not_before, r.cert.not_before);
+  EXPECT_EQ(d->not_after, r.cert.not_after);
+  EXPECT_GT(d->not_after - d->not_before, int64_t{3649} * 86400);
+  EXPECT_EQ(d->pem, r.cert.pem);
+  EXPECT_FALSE(describe_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").has_value());
+  EXPECT_FALSE(describe_certificate("").has_value());
+}

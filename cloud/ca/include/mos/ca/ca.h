@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,5 +61,10 @@ class Authority {
 // SHA-256 (lowercase hex) of the DER of the first certificate in a PEM; empty
 // if it does not parse.
 std::string certificate_id(std::string_view pem);
+
+// The first certificate in a PEM as the CA describes what it issues (e.g. a
+// leaf certificate issued earlier and kept in the data dir); nullopt if it
+// does not parse.
+std::optional<Issued> describe_certificate(std::string_view pem);
 
 }  // namespace mos::ca
