@@ -124,3 +124,18 @@ TEST_F(DataDir, SharedStickyDirIsLeftAlone) {
   ASSERT_TRUE(secure_data_dir(dir, err)) << err;
   EXPECT_EQ(mode_of(dir), 01777u);
 }
+
+// The topic limits the plugin and the web console share (aws_limits.h).
+TEST(AwsLimits, TopicLengthAndDepth) {
+  EXPECT_EQ(aws_limits::topic_limit_violation("a/b/c/d/e/f/g/h"), "");  // 7 slashes, 8 levels
+  EXPECT_EQ(aws_limits::topic_limit_violation("a/b/c/d/e/f/g/h/i"),
+            "topic has 8 forward slashes (9 levels); AWS IoT allows at most 7 (8 levels)");
+  EXPECT_EQ(aws_limits::topic_limit_violation("a/+/#"), "");
+  EXPECT_EQ(aws_limits::topic_limit_violation(std::string(256, 'x')), "");
+  EXPECT_EQ(aws_limits::topic_limit_violation(std::string(257, 'x')),
+            "topic is 257 bytes; AWS IoT allows at most 256");
+  // Basic Ingest: $aws/rules/<rule>/ counts for neither limit.
+  EXPECT_EQ(aws_limits::topic_limit_violation("$aws/rules/r/a/b/c/d/e/f/g/h"), "");
+  EXPECT_EQ(aws_limits::topic_limit_violation("$aws/rules/r/" + std::string(256, 'x')), "");
+  EXPECT_NE(aws_limits::topic_limit_violation("$aws/things/a/b/c/d/e/f/g"), "");
+}

@@ -140,24 +140,8 @@ void log_deny(Plugin* p, const std::string& principal, const std::string& client
 
 namespace L = mos::cloud::aws_limits;
 
-// Why `topic` (a topic name or filter) breaks AWS IoT's limits, or "".
-// The Basic Ingest prefix $aws/rules/<rule>/ counts for neither limit.
-std::string topic_limit_violation(const std::string& topic) {
-  std::string_view t(topic);
-  if (t.rfind("$aws/rules/", 0) == 0) {
-    size_t end = t.find('/', std::strlen("$aws/rules/"));
-    t = end == std::string_view::npos ? std::string_view() : t.substr(end + 1);
-  }
-  if (t.size() > L::kMaxTopicBytes)
-    return "topic is " + std::to_string(t.size()) + " bytes; AWS IoT allows at most " +
-           std::to_string(L::kMaxTopicBytes);
-  size_t slashes = static_cast<size_t>(std::count(t.begin(), t.end(), '/'));
-  if (slashes > L::kMaxTopicSlashes)
-    return "topic has " + std::to_string(slashes) + " forward slashes (" + std::to_string(slashes + 1) +
-           " levels); AWS IoT allows at most " + std::to_string(L::kMaxTopicSlashes) + " (" +
-           std::to_string(L::kMaxTopicSlashes + 1) + " levels)";
-  return "";
-}
+// Topic length and depth (AWS IoT's limits, shared with the web console).
+using L::topic_limit_violation;
 
 // What a certificate that is not ACTIVE can do about it. A REVOKED one can
 // never be reactivated (UpdateCertificate refuses), so the way out is a new

@@ -7,6 +7,8 @@
 // one is exceeded.
 #pragma once
 #include <cstddef>
+#include <string>
+#include <string_view>
 
 namespace mos::cloud::aws_limits {
 
@@ -37,5 +39,12 @@ constexpr int kMaxKeepAliveSeconds = 1200;
 constexpr std::size_t kMaxPropertiesBytes = 4096;
 constexpr std::size_t kMaxPacketBytes =
     kMaxPayloadBytes + 2 + kMaxTopicBytes + 2 + 5 + kMaxPropertiesBytes;
+
+// Why `topic` (a topic name or filter) breaks the topic length or depth
+// limit, as one lowercase clause ("topic has 9 forward slashes ..."), or "".
+// The Basic Ingest prefix $aws/rules/<rule>/ counts for neither limit.
+// Used by the policy plugin (PUBLISH, SUBSCRIBE) and the web console (before
+// it sends, so its shared broker connection is not closed).
+std::string topic_limit_violation(std::string_view topic);
 
 }  // namespace mos::cloud::aws_limits
