@@ -25,6 +25,7 @@
 #include "cloud_dir.h"
 #include "spawn.h"
 #include "user_state.h"
+#include "mos/cloud/service_clients.h"
 #include "mos/registry/registry.h"
 
 namespace fs = std::filesystem;
@@ -384,7 +385,7 @@ void cloud_status(const CloudOptions& o) {
   auto clients = connected_clients(p.dir / "registry.db");
   std::vector<std::string> devices;
   for (const auto& c : clients)
-    if (c != "mos-cloud-dataplane") devices.push_back(c);
+    if (c != mos::cloud::kDataplaneClientId && c != mos::cloud::kConsoleClientId) devices.push_back(c);
   if (plugin.empty()) {
     std::printf("connected        unknown (the policy plugin records connections; it is not loaded)\n");
   } else {

@@ -17,3 +17,5 @@ target_sources(mos_cli_commands PRIVATE ${CMAKE_CURRENT_LIST_DIR}/device_session
 target_link_libraries(mos_cli_commands PUBLIC mos_aws)
 # `mos cloud status` reads the connected clients from the registry (cloud/registry).
 target_link_libraries(mos_cli_commands PUBLIC mos_registry)
+# `mos cloud status` leaves mos-cloud's own clients out (mos/cloud/service_clients.h).
+target_link_libraries(mos_cli_commands PUBLIC mos_aws_limits)
