@@ -24,6 +24,13 @@ std::vector<Route> thing_routes();        // routes_things.cpp
 std::vector<Route> endpoint_routes();     // routes_endpoint.cpp
 std::vector<Route> dataplane_routes();    // routes_dataplane.cpp (iot-data Publish)
 
+// UpdateCertificate's rules, shared with the web console (cloud/console):
+// `raw_id` as the caller gave it (any case), `status` ACTIVE, INACTIVE or
+// REVOKED; a REVOKED certificate cannot change status. nullopt once the
+// status is set, else AWS's error reply.
+std::optional<Response> update_certificate_status(registry::Registry& reg, const std::string& raw_id,
+                                                  const std::string& status, int64_t now);
+
 // The first route whose method and pattern match, or nullptr.
 const Route* match_route(const std::vector<Route>& table, const std::string& method,
                          const std::vector<std::string>& seg);

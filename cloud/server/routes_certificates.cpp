@@ -29,11 +29,15 @@ std::optional<Response> add_cert(Services& s, Call& c, const ca::Result& r) {
   return std::nullopt;
 }
 
+std::string bad_cert_id(const std::string& raw) {
+  return validation(raw, "certificateId", "Member must have length 64 and match [a-fA-F0-9]+");
+}
+
 // The {certificateId} segment, lowercased, or the 400 for a malformed one.
 std::optional<Response> cert_id(Call& c, std::string& id) {
   id = lower(c.seg[1]);
   if (valid_cert_id(id)) return std::nullopt;
-  return invalid(validation(c.seg[1], "certificateId", "Member must have length 64 and match [a-fA-F0-9]+"));
+  return invalid(bad_cert_id(c.seg[1]));
 }
 
 Response create_from_csr(Services& s, Call& c) {
@@ -88,19 +92,8 @@ Response describe_certificate(Services& s, Call& c) {
 }
 
 Response update_certificate(Services& s, Call& c) {
-  std::string id;
-  if (auto e = cert_id(c, id)) return *e;
-  std::string st = c.q("newStatus");
-  if (st != "ACTIVE" && st != "INACTIVE" && st != "REVOKED")
-    return invalid(validation(st, "newStatus", "Member must satisfy enum value set: [ACTIVE, INACTIVE, REVOKED]"));
-  switch (s.reg.set_certificate_status(id, st, c.now)) {
-    case Err::kOk: return ok_empty();
-    case Err::kNotFound: return not_found("The certificate " + id + " does not exist.");
-    case Err::kState:
-      return Api::error(406, "CertificateStateException",
-                        "The certificate " + id + " is REVOKED; a revoked certificate cannot change status.");
-    default: return internal(s.reg.last_error());
-  }
+  if (auto e = update_certificate_status(s.reg, c.seg[1], c.q("newStatus"), c.now)) return *e;
+  return ok_empty();
 }
 
 Response delete_certificate(Services& s, Call& c) {
@@ -121,6 +114,22 @@ Response delete_certificate(Services& s, Call& c) {
 }
 
 }  // namespace
+
+std::optional<Response> update_certificate_status(registry::Registry& reg, const std::string& raw_id,
+                                                  const std::string& status, int64_t now) {
+  std::string id = lower(raw_id);
+  if (!valid_cert_id(id)) return invalid(bad_cert_id(raw_id));
+  if (status != "ACTIVE" && status != "INACTIVE" && status != "REVOKED")
+    return invalid(validation(status, "newStatus", "Member must satisfy enum value set: [ACTIVE, INACTIVE, REVOKED]"));
+  switch (reg.set_certificate_status(id, status, now)) {
+    case Err::kOk: return std::nullopt;
+    case Err::kNotFound: return not_found("The certificate " + id + " does not exist.");
+    case Err::kState:
+      return Api::error(406, "CertificateStateException",
+                        "The certificate " + id + " is REVOKED; a revoked certificate cannot change status.");
+    default: return internal(reg.last_error());
+  }
+}
 
 std::vector<Route> certificate_routes() {
   return {
