@@ -7,48 +7,17 @@
 
 namespace mos::cloud {
 
-Publisher::Publisher(PublisherConfig cfg) : cfg_(std::move(cfg)) {}
+Publisher::Publisher(PublisherConfig cfg) : link_(std::move(cfg)) {}
 
-Publisher::~Publisher() {
-  stop_ = true;
-  if (mosq_) mosquitto_disconnect(mosq_);
-  if (thread_.joinable()) thread_.join();
-  if (mosq_) mosquitto_destroy(mosq_);
-}
+Publisher::~Publisher() { link_.stop(); }
 
 bool Publisher::start(std::string& error) {
-  mosquitto_lib_init();
-  mosq_ = mosquitto_new(cfg_.client_id.c_str(), true, this);
-  if (!mosq_) {
-    error = "cannot create the MQTT client";
-    return false;
-  }
-  // publish() runs on HTTP worker threads while the network loop runs here.
-  mosquitto_threaded_set(mosq_, true);
-  mosquitto_connect_callback_set(mosq_, &Publisher::on_connect);
-  mosquitto_disconnect_callback_set(mosq_, &Publisher::on_disconnect);
-  mosquitto_publish_callback_set(mosq_, &Publisher::on_publish);
-  mosquitto_message_callback_set(mosq_, &Publisher::on_message);
-  int rc = mosquitto_tls_set(mosq_, cfg_.ca_file.c_str(), nullptr, cfg_.cert_file.c_str(),
-                             cfg_.key_file.c_str(), nullptr);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    error = std::string("cannot load the dataplane TLS files: ") + mosquitto_strerror(rc);
-    return false;
-  }
-  // The broker may start after us, restart, or refuse a handshake while it
-  // starts: connect, run until the connection ends for any reason, retry.
-  thread_ = std::thread([this] {
-    while (!stop_) {
-      if (mosquitto_connect(mosq_, cfg_.host.c_str(), cfg_.port, 30) == MOSQ_ERR_SUCCESS)
-        mosquitto_loop_forever(mosq_, 500, 1);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        connected_ = false;
-      }
-      for (int i = 0; i < 5 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
-  return true;
+  return link_.start(this, [](struct mosquitto* m) {
+    mosquitto_connect_callback_set(m, &Publisher::on_connect);
+    mosquitto_disconnect_callback_set(m, &Publisher::on_disconnect);
+    mosquitto_publish_callback_set(m, &Publisher::on_publish);
+    mosquitto_message_callback_set(m, &Publisher::on_message);
+  }, error);
 }
 
 void Publisher::on_connect(struct mosquitto* m, void* self, int rc) {
@@ -99,11 +68,10 @@ std::string Publisher::publish(const std::string& topic, const std::string& payl
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (!cv_.wait_for(lock, 3s, [this] { return connected_; }))
-      return "The broker at " + cfg_.host + ":" + std::to_string(cfg_.port) +
-             " is not reachable; is it running? (mos cloud status)";
+      return "The broker at " + link_.where() + " is not reachable; is it running? (mos cloud status)";
   }
   int mid = 0;
-  int rc = mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
+  int rc = mosquitto_publish(link_.client(), &mid, topic.c_str(), static_cast<int>(payload.size()),
                              payload.data(), qos, retain);
   if (rc != MOSQ_ERR_SUCCESS) return std::string("publish failed: ") + mosquitto_strerror(rc);
   // QoS 0 completes when written; QoS 1 when the broker's PUBACK arrives

@@ -1,25 +1,24 @@
 // mos-cloud's MQTT client into the local broker (the data plane behind
 // POST /topics/{topic}): TLS with the dataplane certificate, which the policy
-// plugin admits by its SHA-256 (CLOUD_CONTRACT.md). It also follows
-// $SYS/broker/clients/connected for `mos cloud status`.
+// plugin admits by its SHA-256 (CLOUD_CONTRACT.md), over an MqttLink. It also
+// follows $SYS/broker/clients/connected for `mos cloud status`.
 #pragma once
 #include <condition_variable>
 #include <mutex>
-#include <atomic>
 #include <set>
 #include <string>
-#include <thread>
+
+#include "mos/cloud/service_clients.h"
+#include "mqtt_link.h"
 
 struct mosquitto;
 struct mosquitto_message;
 
 namespace mos::cloud {
 
-struct PublisherConfig {
-  std::string host = "localhost";
-  int port = 8883;
-  std::string ca_file, cert_file, key_file;
-  std::string client_id = "mos-cloud-dataplane";
+// An MqttLinkConfig whose client id defaults to the data plane's.
+struct PublisherConfig : MqttLinkConfig {
+  PublisherConfig() { client_id = kDataplaneClientId; }
 };
 
 class Publisher {
@@ -43,15 +42,12 @@ class Publisher {
   static void on_publish(struct mosquitto*, void*, int);
   static void on_message(struct mosquitto*, void*, const ::mosquitto_message*);
 
-  PublisherConfig cfg_;
-  struct mosquitto* mosq_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
   bool connected_ = false;
   int clients_ = -1;
   std::set<int> acked_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  MqttLink link_;  // last: stopped before the state its callbacks use goes
 };
 
 }  // namespace mos::cloud
