@@ -16,8 +16,8 @@ namespace {
 
 // Files of the data dir that hold (or name) secrets.
 const char* const kSecretFiles[] = {"ca.key",        "server.key",       "dataplane.key",
-                                    "registry.db",   "registry.db-wal",  "registry.db-shm",
-                                    "mosquitto.conf"};
+                                    "console.key",   "registry.db",      "registry.db-wal",
+                                    "registry.db-shm", "mosquitto.conf"};
 
 }  // namespace
 

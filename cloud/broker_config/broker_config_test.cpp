@@ -83,15 +83,15 @@ TEST_F(DataDir, FreshInitIsOwnerOnly) {
 TEST_F(DataDir, OlderLooseDirIsTightened) {
   fs::create_directories(dir);
   ::chmod(dir.c_str(), 0755);
-  for (const char* f : {"ca.key", "server.key", "dataplane.key", "registry.db", "registry.db-wal",
-                        "registry.db-shm", "mosquitto.conf"})
+  for (const char* f : {"ca.key", "server.key", "dataplane.key", "console.key", "registry.db",
+                        "registry.db-wal", "registry.db-shm", "mosquitto.conf"})
     touch(f, 0644);
   touch("ca.pem", 0644);
   std::string err;
   ASSERT_TRUE(secure_data_dir(dir, err)) << err;
   EXPECT_EQ(mode_of(dir), 0700u);
-  for (const char* f : {"ca.key", "server.key", "dataplane.key", "registry.db", "registry.db-wal",
-                        "registry.db-shm", "mosquitto.conf"})
+  for (const char* f : {"ca.key", "server.key", "dataplane.key", "console.key", "registry.db",
+                        "registry.db-wal", "registry.db-shm", "mosquitto.conf"})
     EXPECT_EQ(mode_of(dir / f), 0600u) << f;
   EXPECT_EQ(mode_of(dir / "ca.pem"), 0644u);
 }

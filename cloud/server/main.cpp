@@ -18,9 +18,13 @@
 #include <thread>
 
 #include "api.h"
+#include "bridge.h"
+#include "console.h"
+#include "console_identity.h"
 #include "http_server.h"
 #include "mos/ca/ca.h"
 #include "mos/cloud/broker_config.h"
+#include "mos/cloud/service_clients.h"
 #include "mos/registry/registry.h"
 #include "publisher.h"
 
@@ -73,6 +77,17 @@ std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
+// The web console's broker identity (cloud/console/README.md): console.pem
+// and console.key issued once, registered ACTIVE with the policy
+// mos-cloud-console the first time. Run by init and by serve, so a data dir
+// from before the console gets it on either.
+bool ensure_console_identity(mos::ca::Authority& ca, mos::registry::Registry& reg, const fs::path& dir,
+                             std::string& error) {
+  if (!ensure_leaf(ca, dir, "console", mos::cloud::kConsoleClientId, false, error)) return false;
+  return mos::console::register_console_identity(reg, read_text(dir / "console.pem"), ca.ca_id(),
+                                                 static_cast<int64_t>(std::time(nullptr)), error);
+}
+
 int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plugin) {
   std::error_code ec;
   fs::create_directories(fs::absolute(data_dir).parent_path(), ec);
@@ -89,12 +104,12 @@ int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plug
     return 1;
   }
   if (!ensure_leaf(*ca, dir, "server", "localhost", true, err) ||
-      !ensure_leaf(*ca, dir, "dataplane", "mos-cloud-dataplane", false, err)) {
+      !ensure_leaf(*ca, dir, "dataplane", mos::cloud::kDataplaneClientId, false, err)) {
     std::fprintf(stderr, "mos-cloud init: %s\n", err.c_str());
     return 1;
   }
   auto reg = mos::registry::Registry::open((dir / "registry.db").string(), err);
-  if (!reg) {
+  if (!reg || !ensure_console_identity(*ca, *reg, dir, err)) {
     std::fprintf(stderr, "mos-cloud init: %s\n", err.c_str());
     return 1;
   }
@@ -109,6 +124,7 @@ int cmd_init(const std::string& data_dir, int mqtt_port, const std::string& plug
                      {"ca_id", ca->ca_id()},
                      {"mosquitto_conf", (dir / "mosquitto.conf").string()},
                      {"dataplane_sha256", dataplane_id},
+                     {"console_sha256", mos::ca::certificate_id(read_text(dir / "console.pem"))},
                      {"plugin", plugin}};
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
@@ -149,14 +165,39 @@ int cmd_serve(const std::string& data_dir, int http_port, int https_port, int mq
     publish = [&](const std::string& t, const std::string& p, int q, bool r) { return publisher.publish(t, p, q, r); };
   Api api(settings, *reg, *ca, publish);
 
+  // The web console (cloud/console): its own broker connection, checked by
+  // the policy plugin like a device.
+  if (!ensure_console_identity(*ca, *reg, dir, err))
+    std::fprintf(stderr, "mos-cloud: the web console cannot reach the broker: %s\n", err.c_str());
+  mos::cloud::MqttLinkConfig bc = pc;
+  bc.cert_file = (dir / "console.pem").string();
+  bc.key_file = (dir / "console.key").string();
+  mos::console::ConsoleBridge bridge(bc);
+  if (fs::exists(bc.cert_file) && !bridge.start(err))
+    std::fprintf(stderr, "mos-cloud: the web console cannot reach the broker: %s\n", err.c_str());
+  mos::console::ConsoleConfig cc;
+  cc.access_key_id = settings.access_key_id;
+  cc.secret_access_key = settings.secret_access_key;
+  cc.ids = {mos::ca::certificate_id(read_text(dir / "dataplane.pem")),
+            mos::ca::certificate_id(read_text(dir / "console.pem"))};
+  // LEAD: with branch `denials` merged, pass the registry's denials here
+  // (cloud/console/denials.h):
+  //   cc.denials = [&reg](const mos::console::DenialQuery& q) { return reg->denials(q); };
+  mos::console::Console console(cc, *reg, bridge);
+  console.start();
+
   mos::cloud::HttpLimits limits;
   limits.max_body = settings.max_body;
-  // Every path goes to the API (which answers unknown ones AWS-style), except
-  // the unsigned /mos/status probe of `mos cloud status`.
+  // /console... goes to the web console; every other path to the API (which
+  // answers unknown ones AWS-style), except the unsigned /mos/status probe of
+  // `mos cloud status`.
   auto handler = [&](mos::sigv4::Request& req) {
     auto t0 = std::chrono::steady_clock::now();
     mos::cloud::Response r;
-    if (req.method == "GET" && req.target == "/mos/status") {
+    bool to_console = mos::console::Console::owns(req.target);
+    if (to_console) {
+      r = console.handle(req);
+    } else if (req.method == "GET" && req.target == "/mos/status") {
       r.body = nlohmann::json{{"http_port", http_port}, {"mqtt_port", mqtt_port},
                               {"region", reg->region()}, {"account_id", reg->account_id()},
                               {"broker_connected", have_dataplane && publisher.connected()},
@@ -166,7 +207,8 @@ int cmd_serve(const std::string& data_dir, int http_port, int https_port, int mq
     } else {
       r = api.handle(req, static_cast<int64_t>(std::time(nullptr)));
     }
-    r.headers["x-amzn-RequestId"] = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+    if (!to_console)
+      r.headers["x-amzn-RequestId"] = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     auto et = r.headers.find("x-amzn-ErrorType");
     std::printf("%s %s -> %d %s(%.1f ms)\n", req.method.c_str(), req.target.substr(0, 200).c_str(), r.status,
@@ -178,7 +220,17 @@ int cmd_serve(const std::string& data_dir, int http_port, int https_port, int mq
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
-  mos::cloud::HttpServer srv(limits, handler, log);
+  // WebSocket upgrades: only the console's live channel (the console answers
+  // 404 for any other path).
+  auto upgrade = [&](const mos::sigv4::Request& req, std::shared_ptr<mos::cloud::LiveChannel> ch,
+                     mos::cloud::Response& reject) {
+    auto h = console.upgrade(req, std::move(ch), reject);
+    std::printf("GET %s (WebSocket) -> %s\n", req.target.substr(0, 200).c_str(),
+                h ? "101" : std::to_string(reject.status).c_str());
+    std::fflush(stdout);
+    return h;
+  };
+  mos::cloud::HttpServer srv(limits, handler, log, upgrade);
   g_server = &srv;
 
   // SIGTERM/SIGINT stop the server cleanly (mos cloud down sends SIGTERM).
@@ -214,8 +266,12 @@ int cmd_serve(const std::string& data_dir, int http_port, int https_port, int mq
   if (https_port != 0) std::printf(" and https://localhost:%d", https_port);
   std::printf(" (region %s, account %s), MQTT data plane localhost:%d\n", reg->region().c_str(),
               reg->account_id().c_str(), mqtt_port);
+  std::printf("mos-cloud: web console on http://127.0.0.1:%d/console/", http_port);
+  if (https_port != 0) std::printf(" and https://localhost:%d/console/", https_port);
+  std::printf("\n");
   std::fflush(stdout);
   srv.run();
+  console.stop();
   std::printf("mos-cloud: stopped\n");
   return 0;
 }

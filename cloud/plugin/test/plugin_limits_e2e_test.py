@@ -190,7 +190,7 @@ class BrokerLimits(unittest.TestCase):
     # -- the data dir (mos-cloud init) --
     def test_data_dir_is_owner_only(self):
         self.assertEqual(stat.S_IMODE(self.dir.stat().st_mode), 0o700)
-        for f in ("ca.key", "server.key", "dataplane.key", "registry.db", "mosquitto.conf"):
+        for f in ("ca.key", "server.key", "dataplane.key", "console.key", "registry.db", "mosquitto.conf"):
             self.assertEqual(stat.S_IMODE((self.dir / f).stat().st_mode), 0o600, f)
         self.assertIn("set_tcp_nodelay true", (self.dir / "mosquitto.conf").read_text())
 
