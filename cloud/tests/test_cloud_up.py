@@ -44,6 +44,8 @@ class CloudUpTest(unittest.TestCase):
         self.assertIn(f"http://127.0.0.1:{http}", out)
         self.assertIn(f"localhost:{mqtt}", out)
         self.assertIn("AWS_ACCESS_KEY_ID=AKIDMOSLOCAL", out)
+        self.assertIn(f"web console      http://127.0.0.1:{http}/console/   (log in with access key AKIDMOSLOCAL "
+                      "and secret mos-local-secret)", out)
         for f in ("ca.pem", "ca.key", "server.pem", "dataplane.pem", "registry.db", "mosquitto.conf"):
             self.assertTrue((Path(d) / f).exists(), f)
         conf = (Path(d) / "mosquitto.conf").read_text()
@@ -70,6 +72,7 @@ class CloudUpTest(unittest.TestCase):
                                what="status to list the subscriber")
             st = mos("status", "--data-dir", d).stdout
             self.assertIn("running", st)
+            self.assertIn(f"http://127.0.0.1:{http}/console/", st)
             self.assertRegex(st, r"connected\s+1 client: test-sub")
             p = subprocess.run([cloudtest.AWS, "--endpoint-url", f"http://127.0.0.1:{http}", "iot-data",
                                 "publish", "--topic", "dev/hello", "--qos", "1",

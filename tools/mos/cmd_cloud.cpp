@@ -211,14 +211,22 @@ struct Paths {
   }
 };
 
+std::string env_or(const char* name, const char* def) {
+  const char* v = std::getenv(name);
+  return std::string(v && *v ? v : def);
+}
+
 std::string credentials_line() {
-  auto env = [](const char* n, const char* d) {
-    const char* v = std::getenv(n);
-    return std::string(v && *v ? v : d);
-  };
-  return "export AWS_ACCESS_KEY_ID=" + env("MOS_CLOUD_ACCESS_KEY_ID", "AKIDMOSLOCAL") +
-         " AWS_SECRET_ACCESS_KEY=" + env("MOS_CLOUD_SECRET_ACCESS_KEY", "mos-local-secret") +
-         " AWS_DEFAULT_REGION=" + env("MOS_CLOUD_REGION", "us-east-1");
+  return "export AWS_ACCESS_KEY_ID=" + env_or("MOS_CLOUD_ACCESS_KEY_ID", "AKIDMOSLOCAL") +
+         " AWS_SECRET_ACCESS_KEY=" + env_or("MOS_CLOUD_SECRET_ACCESS_KEY", "mos-local-secret") +
+         " AWS_DEFAULT_REGION=" + env_or("MOS_CLOUD_REGION", "us-east-1");
+}
+
+// The web console (cloud/console) logs in with the same access key and secret.
+std::string console_line(int http_port) {
+  return "http://127.0.0.1:" + std::to_string(http_port) + "/console/   (log in with access key " +
+         env_or("MOS_CLOUD_ACCESS_KEY_ID", "AKIDMOSLOCAL") + " and secret " +
+         env_or("MOS_CLOUD_SECRET_ACCESS_KEY", "mos-local-secret") + ")";
 }
 
 void cloud_up(const CloudOptions& o) {
@@ -303,10 +311,12 @@ void cloud_up(const CloudOptions& o) {
                 o.https_port, shell_quote((p.dir / "ca.pem").string()).c_str(), o.https_port);
   std::printf("  MQTT over mTLS   localhost:%d          (DescribeEndpoint answers %s)\n", o.mqtt_port,
               o.mqtt_port == 8883 ? "localhost" : ("localhost:" + std::to_string(o.mqtt_port)).c_str());
+  std::printf("  web console      %s\n", console_line(o.http_port).c_str());
   std::printf("  CA certificate   %s (also http://127.0.0.1:%d/ca.pem)\n", (p.dir / "ca.pem").c_str(), o.http_port);
   std::printf("  policy plugin    %s\n", plugin.empty() ? "NOT LOADED (no policy enforcement)" : plugin.c_str());
   std::printf("  logs             %s, %s\n", (p.dir / "mos-cloud.log").c_str(), (p.dir / "mosquitto.log").c_str());
-  std::printf("Credentials for the AWS CLI and boto3:\n  %s\n", credentials_line().c_str());
+  std::printf("Credentials for the AWS CLI and boto3 (the same log in to the web console):\n  %s\n",
+              credentials_line().c_str());
   std::printf("Check it with `mos cloud status%s`, stop it with `mos cloud down%s`.\n", dd.c_str(), dd.c_str());
   mos::cli::record_cloud(p.dir.string());
 }
@@ -374,6 +384,7 @@ void cloud_status(const CloudOptions& o) {
   std::printf("mosquitto        %s (pid %d)  localhost:%d (mTLS)\n", m_up ? "running" : "STOPPED", mpid, mqtt);
   std::printf("policy plugin    %s\n", plugin.empty() ? "not loaded" : plugin.c_str());
   std::printf("CA certificate   %s\n", (p.dir / "ca.pem").c_str());
+  if (c_up) std::printf("web console      %s\n", console_line(http).c_str());
   if (c_up) {
     std::string st = http_get(http, "/mos/status");
     std::printf("registry         %s certificates, %s things, %s policies (region %s, account %s)\n",
