@@ -27,6 +27,10 @@ ConsoleBridge::~ConsoleBridge() { stop(); }
 
 bool ConsoleBridge::start(std::string& error) {
   return link_.start(this, [](struct mosquitto* m) {
+    // Refused at CONNECT (its certificate or policy changed), the console
+    // retries like a polite device: 1 s, doubling to 30 s, so it does not
+    // fill the denials record with one refusal a second.
+    mosquitto_reconnect_delay_set(m, 1, 30, true);
     mosquitto_connect_callback_set(m, &ConsoleBridge::on_connect);
     mosquitto_disconnect_callback_set(m, &ConsoleBridge::on_disconnect);
     mosquitto_subscribe_callback_set(m, &ConsoleBridge::on_subscribe);
@@ -48,6 +52,10 @@ size_t ConsoleBridge::broker_filters() {
 }
 
 std::string ConsoleBridge::not_connected() const {
+  if (refused_ > 0)
+    return "The broker refused the console's connection (CONNACK " + std::to_string(refused_) +
+           "): the certificate or the policy mos-cloud-console does not allow it; see the Denials page or `mos "
+           "cloud denials --client-id mos-cloud-console`.";
   return "The console is not connected to the broker at " + link_.where() +
          "; check that the local cloud runs (mos cloud status) and see mosquitto.log in its data dir.";
 }
@@ -60,24 +68,25 @@ void ConsoleBridge::unsubscribe_on_broker(const std::string& filter) {
   if (connected_) mosquitto_unsubscribe(link_.client(), nullptr, filter.c_str());
 }
 
+std::string ConsoleBridge::send(const std::function<int(int*)>& packet, const std::function<void(int)>& record,
+                                const char* what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!connected_) return not_connected();
+  int mid = 0;
+  int rc = packet(&mid);
+  if (rc != MOSQ_ERR_SUCCESS) return std::string("The console could not ") + what + ": " + mosquitto_strerror(rc) + ".";
+  record(mid);
+  return "";
+}
+
 void ConsoleBridge::subscribe(const std::shared_ptr<Subscriber>& tab, const std::string& filter, int qos,
                               SubscribeDone done) {
-  std::string error;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!connected_) {
-      error = not_connected();
-    } else {
-      int mid = 0;
-      int rc = mosquitto_subscribe(link_.client(), &mid, filter.c_str(), table_.subscribe_qos(filter, qos));
-      if (rc == MOSQ_ERR_SUCCESS) {
-        table_.sent(mid, filter, tab, qos, std::move(done));
-        return;
-      }
-      error = std::string("The console could not send the subscription: ") + mosquitto_strerror(rc) + ".";
-    }
-  }
-  done(-1, error);
+  std::string error = send(
+      [&](int* mid) {
+        return mosquitto_subscribe(link_.client(), mid, filter.c_str(), table_.subscribe_qos(filter, qos));
+      },
+      [&](int mid) { table_.sent(mid, filter, tab, qos, std::move(done)); }, "send the subscription");
+  if (!error.empty()) done(-1, error);
 }
 
 void ConsoleBridge::unsubscribe(const Subscriber* tab, const std::string& filter) {
@@ -92,29 +101,20 @@ void ConsoleBridge::leave(const Subscriber* tab) {
 
 void ConsoleBridge::publish(const std::string& topic, const std::string& payload, int qos, bool retain,
                             PublishDone done) {
-  std::string error;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!connected_) {
-      error = not_connected();
-    } else {
-      int mid = 0;
-      int rc = mosquitto_publish(link_.client(), &mid, topic.c_str(), static_cast<int>(payload.size()),
+  std::string error = send(
+      [&](int* mid) {
+        return mosquitto_publish(link_.client(), mid, topic.c_str(), static_cast<int>(payload.size()),
                                  payload.data(), qos, retain);
-      if (rc == MOSQ_ERR_SUCCESS) {
-        publishes_[mid] = std::move(done);
-        return;
-      }
-      error = std::string("The console could not publish: ") + mosquitto_strerror(rc) + ".";
-    }
-  }
-  done(error);
+      },
+      [&](int mid) { publishes_[mid] = std::move(done); }, "publish");
+  if (!error.empty()) done(error);
 }
 
 void ConsoleBridge::on_connect(struct mosquitto* m, void* self, int rc) {
   auto* b = static_cast<ConsoleBridge*>(self);
   std::lock_guard<std::mutex> lock(b->mu_);
   b->connected_ = rc == 0;
+  b->refused_ = rc;  // MQTT 3.1.1 §3.2.2.3 return code; 0 accepted
   if (rc != 0) return;
   // A clean session: the broker holds nothing for us; renew what tabs hold.
   for (const auto& [filter, qos] : b->table_.held()) {

@@ -5,6 +5,7 @@
 // the tabs' subscriptions; SubscriptionTable decides what the broker holds
 // and who gets which message.
 #pragma once
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -49,12 +50,17 @@ class ConsoleBridge : public Broker {
   static void on_message(struct mosquitto*, void*, const ::mosquitto_message*);
   static void run(SubscriptionTable::Outcome& out);
   std::string not_connected() const;
+  // Sends one packet (`packet` gets the packet id to fill) and lets `record`
+  // note what waits for its answer, both under mu_, so the answer cannot
+  // overtake the note. "" or why nothing was sent.
+  std::string send(const std::function<int(int*)>& packet, const std::function<void(int)>& record, const char* what);
   void unsubscribe_on_broker(const std::string& filter);  // under mu_
 
   // Held while calling into libmosquitto too, so a SUBACK or PUBACK (on the
   // network thread) cannot overtake the bookkeeping of its request.
   std::mutex mu_;
   bool connected_ = false;
+  int refused_ = 0;  // the last CONNACK's return code when the broker refused the console
   SubscriptionTable table_;
   std::map<int, PublishDone> publishes_;  // by packet id, until written (QoS 0) or PUBACK (QoS 1)
   cloud::MqttLink link_;  // last: stopped first, before the state its callbacks use

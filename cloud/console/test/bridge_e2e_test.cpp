@@ -154,11 +154,11 @@ class BridgeE2E : public ::testing::Test {
     ASSERT_GT(broker, 0);
     ASSERT_TRUE(wait_for([&] {
       int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(static_cast<uint16_t>(port));
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
       ::close(fd);
       return ok;
     })) << "mosquitto did not start";
@@ -295,12 +295,31 @@ TEST_F(BridgeE2E, RefusedWhenThePolicyIsDetached) {
   // The plugin re-reads the registry within 250 ms.
   ASSERT_TRUE(wait_for([&] {
     r = subscribe(b, "new/#", 0);
-    return r.first == -1;
+    if (r.first == -1) return true;
+    bridge->unsubscribe(b.get(), "new/#");  // granted before the plugin saw the change: again
+    return false;
   }, 5s)) << log();
   EXPECT_NE(r.second.find("(SUBACK 0x80)"), std::string::npos) << r.second;
   EXPECT_NE(r.second.find("mos cloud denials --client-id mos-cloud-console"), std::string::npos);
   EXPECT_EQ(bridge->broker_filters(), 1u);  // a's filter stays; the refused one is not held
   ASSERT_EQ(reg->attach_policy(arn, mos::cloud::kConsolePolicyName), mos::registry::Err::kOk);
+}
+
+TEST_F(BridgeE2E, AnInactiveConsoleCertificateIsRefusedAndSaysWhy) {
+  std::string id;
+  for (const auto& c : reg->certificates(true))
+    if (c.subject == "CN=mos-cloud-console") id = c.id;
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(reg->set_certificate_status(id, "INACTIVE", 1), mos::registry::Err::kOk);
+  ASSERT_TRUE(wait_for([&] { return !bridge->connected(); }, 5s)) << "the plugin did not drop the console";
+  std::pair<int, std::string> r;
+  ASSERT_TRUE(wait_for([&] {
+    r = subscribe(a, "x", 0);
+    return r.second.find("CONNACK 5") != std::string::npos;
+  }, 10s)) << r.second << "\n" << log();
+  EXPECT_NE(r.second.find("mos cloud denials --client-id mos-cloud-console"), std::string::npos);
+  ASSERT_EQ(reg->set_certificate_status(id, "ACTIVE", 2), mos::registry::Err::kOk);
+  EXPECT_TRUE(wait_for([&] { return bridge->connected(); }, 40s)) << "no reconnect after reactivation";
 }
 
 TEST_F(BridgeE2E, RenewsSubscriptionsAfterTheBrokerRestarts) {
