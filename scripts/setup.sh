@@ -16,8 +16,9 @@ packages=(
   libzip-dev zip unzip libyaml-cpp-dev zlib1g-dev libboost-dev
   # broker, plugin API and real MQTT peers for the tests
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
-  # the AWS CLI v2 and boto3, the real clients of the local cloud
-  awscli python3-boto3
+  # the AWS CLI v2 and boto3, the real clients of the local cloud; a WebSocket
+  # client for the web console's live channel tests (cloud/console)
+  awscli python3-boto3 python3-websocket
   # serial terminals that can open a virtual board's pseudo-terminal
   picocom
   # the config schema generator (device/config/mos_config_gen.py)

@@ -14,6 +14,8 @@ import mostest  # noqa: E402
 
 MOS_CLOUD = os.environ.get("MOS_CLOUD_BIN", str(mostest.REPO / "build/default/cloud/server/mos-cloud"))
 MOS = os.environ.get("MOS_BIN", str(mostest.REPO / "build/default/tools/mos/mos"))
+PLUGIN = os.environ.get("MOS_POLICY_PLUGIN",
+                        str(mostest.REPO / "build/default/cloud/plugin/mos_policy_plugin.so"))
 AWS = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else "aws"
 
 ACCESS_KEY = "AKIDMOSLOCAL"
@@ -36,18 +38,30 @@ def aws_env(secret: str = SECRET, key: str = ACCESS_KEY, region: str = REGION) -
 
 
 class Server:
-    """mos-cloud init + serve in a fresh data dir (no broker unless asked)."""
+    """mos-cloud init + serve in a fresh data dir; with broker=True also
+    Mosquitto with the policy plugin on the config `mos-cloud init` writes."""
 
-    def __init__(self) -> None:
+    def __init__(self, broker: bool = False) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="mos-cloud-test-")
         self.dir = Path(self.tmp.name)
         self.port = mostest.free_port()
         self.https_port = mostest.free_port()
         self.mqtt_port = mostest.free_port()
         self.proc: subprocess.Popen | None = None
+        self.broker = broker
+        self.mosquitto: subprocess.Popen | None = None
 
     def start(self) -> "Server":
-        mostest.run([MOS_CLOUD, "init", "--data-dir", str(self.dir), "--mqtt-port", str(self.mqtt_port)])
+        init = [MOS_CLOUD, "init", "--data-dir", str(self.dir), "--mqtt-port", str(self.mqtt_port)]
+        if self.broker:
+            if not Path(PLUGIN).exists():
+                raise FileNotFoundError(f"{PLUGIN} not found: cmake --build --preset default --target mos_policy_plugin")
+            init += ["--plugin", PLUGIN]
+        mostest.run(init)
+        if self.broker:
+            self.mosquitto = subprocess.Popen([mostest.MOSQUITTO, "-c", str(self.dir / "mosquitto.conf")],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            mostest.wait_for_port(self.mqtt_port)
         self.log = open(self.dir / "mos-cloud.log", "ab")
         self.proc = subprocess.Popen([MOS_CLOUD, "serve", "--data-dir", str(self.dir), "--http-port",
                                       str(self.port), "--https-port", str(self.https_port),
@@ -74,17 +88,22 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for proc in (self.proc, self.mosquitto):
+            if proc and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         if self.proc:
             self.log.close()
-        self.proc = None
+        self.proc = self.mosquitto = None
         self.tmp.cleanup()
+
+    def broker_log(self) -> str:
+        p = self.dir / "mosquitto.log"
+        return p.read_text(errors="replace") if p.exists() else ""
 
     def aws(self, *args: str, env: dict | None = None, check: bool = True, service: str = "iot"):
         """Runs `aws --endpoint-url URL <service> args...`; parsed JSON (or the process)."""
