@@ -11,7 +11,6 @@
 #include "temp_registry.h"
 
 using namespace mos::console;
-using json = nlohmann::json;
 using mos::cloud::Response;
 using mos::sigv4::Request;
 

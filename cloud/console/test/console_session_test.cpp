@@ -13,7 +13,6 @@
 using namespace mos::console;
 using mos::console::test::FakeBroker;
 using mos::console::test::FakeLiveChannel;
-using json = nlohmann::json;
 
 namespace {
 
