@@ -230,8 +230,8 @@ Response Console::set_status(const std::string& id, const std::string& body) {
 
 Response Console::denials(std::string_view query) {
   if (!cfg_.denials)
-    return message(501, "This mos-cloud does not record denials yet; the broker log (mosquitto.log in the data "
-                        "dir) has them as `mos-policy: DENY` lines.");
+    return message(501, "This console has no denials to read; the broker log (mosquitto.log in the data dir) has "
+                        "them as `mos-policy: DENY` lines.");
   auto params = sigv4::parse_query(query);
   if (!params) return message(400, "The query string has a malformed percent-escape.");
   DenialQuery q;

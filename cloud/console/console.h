@@ -24,7 +24,7 @@ namespace mos::console {
 struct ConsoleConfig {
   std::string access_key_id, secret_access_key;  // the local cloud's credentials (cloud::Settings)
   ServiceIdentities ids;
-  DenialReader denials;  // empty until the registry records denials (denials.h)
+  DenialReader denials;  // Registry::denials() in mos-cloud; empty: /console/api/denials answers 501
   std::chrono::milliseconds poll_interval{300};
 };
 

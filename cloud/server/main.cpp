@@ -180,9 +180,8 @@ int cmd_serve(const std::string& data_dir, int http_port, int https_port, int mq
   cc.secret_access_key = settings.secret_access_key;
   cc.ids = {mos::ca::certificate_id(read_text(dir / "dataplane.pem")),
             mos::ca::certificate_id(read_text(dir / "console.pem"))};
-  // LEAD: with branch `denials` merged, pass the registry's denials here
-  // (cloud/console/denials.h):
-  //   cc.denials = [&reg](const mos::console::DenialQuery& q) { return reg->denials(q); };
+  // What the policy plugin refused (the registry's denials table).
+  cc.denials = [&reg](const mos::console::DenialQuery& q) { return reg->denials(q); };
   mos::console::Console console(cc, *reg, bridge);
   console.start();
 

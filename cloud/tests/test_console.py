@@ -312,6 +312,38 @@ class ConsoleTest(unittest.TestCase):
             a.close()
             b.close()
 
+    def test_denials_rest_and_live(self):
+        token = self.login()
+        ws = self.ws(token)
+        try:
+            self.frames_until(ws, lambda f: f["type"] == "connections", what="the connections list")
+            # A certificate with no policy: the plugin refuses its CONNECT and records why.
+            made = self.iot.create_keys_and_certificate(setAsActive=True)
+            cert, key = self.srv.dir / "nopolicy.pem", self.srv.dir / "nopolicy.key"
+            cert.write_text(made["certificatePem"])
+            key.write_text(made["keyPair"]["PrivateKey"])
+            p = subprocess.run(["mosquitto_pub", "-h", "localhost", "-p", str(self.srv.mqtt_port), "--cafile",
+                                self.srv.ca_file, "--cert", str(cert), "--key", str(key), "-i", "no-policy-dev",
+                                "-t", "x", "-m", "x"], capture_output=True, text=True, timeout=20)
+            self.assertNotEqual(p.returncode, 0)
+            seen = self.frames_until(ws, lambda f: f["type"] == "denial" and f["denial"]["clientId"] == "no-policy-dev",
+                                     what="the denial frame")
+            d = seen[-1]["denial"]
+            self.assertEqual(d["action"], "iot:Connect")
+            self.assertEqual(d["certificateId"], made["certificateId"])
+            self.assertTrue(d["resource"].endswith("client/no-policy-dev"), d)
+            self.assertTrue(d["reason"])
+            self.assertLess(abs(d["time"] - time.time() * 1000), 60000)
+            status, _, body = self.get("/console/api/denials?clientId=no-policy-dev&limit=5", token)
+            self.assertEqual(status, 200, body)
+            listed = json.loads(body)["denials"]
+            self.assertEqual(listed[0], d)
+            status, _, body = self.get(f"/console/api/denials?certificateId={made['certificateId'][:8]}", token)
+            self.assertEqual(json.loads(body)["denials"][0]["id"], d["id"])
+            self.assertEqual(self.get("/console/api/denials?limit=0", token)[0], 400)
+        finally:
+            ws.close()
+
     def test_live_protocol_errors(self):
         token = self.login()
         ws = self.ws(token)
