@@ -47,3 +47,16 @@ export async function api(path, {method = "GET", body} = {}) {
   }
   return data;
 }
+
+// GET a list (`{"<key>": [...]}`) for a page: the array, or null after
+// showing the server's message in the page's error line.
+export async function fetchList(path, key, errorNode) {
+  errorNode.textContent = "";
+  try {
+    const data = await api(path);
+    return (data && data[key]) || [];
+  } catch (e) {
+    errorNode.textContent = e.message;
+    return null;
+  }
+}

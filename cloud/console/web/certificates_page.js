@@ -5,7 +5,7 @@
 // connected client whose certificate stops being ACTIVE, so revoking a
 // device's certificate takes it off the Connected clients page live.
 
-import {api} from "./api.js";
+import {api, fetchList} from "./api.js";
 import {$, certId, clear, dateTime, el, empty, fromUnix, table} from "./dom.js";
 import {confirmAction} from "./dialog.js";
 
@@ -23,13 +23,9 @@ export function mountCertificatesPage(live) {
   let loaded = false;  // live updates before the first load would show a partial list
 
   async function load() {
-    error.textContent = "";
-    try {
-      certs = (await api("certificates")).certificates || [];
-    } catch (e) {
-      error.textContent = e.message;
-      return;
-    }
+    const list = await fetchList("certificates", "certificates", error);
+    if (!list) return;
+    certs = list;
     loaded = true;
     render();
   }
@@ -58,14 +54,14 @@ export function mountCertificatesPage(live) {
       el("td", {}, el("span", {class: `badge status-${String(c.status).toLowerCase()}`,
                                dataset: {testid: "cert-status"}}, c.status)),
       el("td", {class: "wrap"}, c.subject || ""),
-      el("td", {class: "nowrap"}, validity),
+      el("td", {}, validity),
       el("td", {}, (c.things || []).join(", ")),
       el("td", {}, (c.policies || []).join(", ")),
-      el("td", {class: "actions"}, ACTIONS.map((a) =>
+      el("td", {}, el("div", {class: "actions"}, ACTIONS.map((a) =>
         el("button", {type: "button", class: a.danger ? "small danger" : "small secondary",
                       dataset: {testid: a.testid}, disabled: !a.enabled(c.status),
                       "aria-label": `${a.label} certificate ${c.id}`,
-                      onclick: () => change(c, a)}, a.label))));
+                      onclick: () => change(c, a)}, a.label)))));
   }
 
   async function change(c, action) {

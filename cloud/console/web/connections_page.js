@@ -2,7 +2,7 @@
 // connections table, Registry::connected_clients()), kept live by the
 // server's "connections" frames (sent at start and whenever the set changes).
 
-import {api} from "./api.js";
+import {fetchList} from "./api.js";
 import {$, certId, clear, dateTime, el, empty, fromUnix, table} from "./dom.js";
 
 export function mountConnectionsPage(live) {
@@ -33,13 +33,9 @@ export function mountConnectionsPage(live) {
   }
 
   async function load() {
-    error.textContent = "";
-    try {
-      connections = (await api("connections")).connections || [];
-    } catch (e) {
-      error.textContent = e.message;
-      return;
-    }
+    const list = await fetchList("connections", "connections", error);
+    if (!list) return;
+    connections = list;
     render();
   }
 

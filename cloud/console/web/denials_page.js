@@ -2,7 +2,7 @@
 // denial with the deciding reason in the registry), newest first, live.
 // The same list as `mos cloud denials`, filterable by client id or certificate.
 
-import {api} from "./api.js";
+import {fetchList} from "./api.js";
 import {$, certId, clear, dateTime, el, empty, fromUnix, table} from "./dom.js";
 
 const MAX_SHOWN = 500;
@@ -39,16 +39,12 @@ export function mountDenialsPage(live) {
   }
 
   async function load() {
-    error.textContent = "";
     const q = new URLSearchParams({limit: "100"});
     if (filter.clientId) q.set("clientId", filter.clientId);
     if (filter.certificateId) q.set("certificateId", filter.certificateId);
-    try {
-      denials = (await api(`denials?${q}`)).denials || [];
-    } catch (e) {
-      error.textContent = e.message;
-      return;
-    }
+    const list = await fetchList(`denials?${q}`, "denials", error);
+    if (!list) return;
+    denials = list;
     render();
   }
 

@@ -1,7 +1,7 @@
 // Policies: each policy's default version, its document pretty-printed, and
 // its targets (the certificates it is attached to).
 
-import {api} from "./api.js";
+import {fetchList} from "./api.js";
 import {$, certId, certIdFromArn, clear, el, empty} from "./dom.js";
 
 export function mountPoliciesPage() {
@@ -9,14 +9,8 @@ export function mountPoliciesPage() {
   const error = $("policies-error");
 
   async function load() {
-    error.textContent = "";
-    let policies;
-    try {
-      policies = (await api("policies")).policies || [];
-    } catch (e) {
-      error.textContent = e.message;
-      return;
-    }
+    const policies = await fetchList("policies", "policies", error);
+    if (!policies) return;
     clear(body);
     if (policies.length === 0) {
       body.append(empty("No policies yet. `mos aws-iot-setup` creates mos-default (allow iot:* on *).", "policies-empty"));

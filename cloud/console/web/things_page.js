@@ -1,7 +1,7 @@
 // Things: the registry's things, their attributes and attached certificates
 // (principals), as ListThings + ListThingPrincipals show them.
 
-import {api} from "./api.js";
+import {fetchList} from "./api.js";
 import {$, certId, certIdFromArn, clear, el, empty, table} from "./dom.js";
 
 export function mountThingsPage() {
@@ -9,14 +9,8 @@ export function mountThingsPage() {
   const error = $("things-error");
 
   async function load() {
-    error.textContent = "";
-    let things;
-    try {
-      things = (await api("things")).things || [];
-    } catch (e) {
-      error.textContent = e.message;
-      return;
-    }
+    const things = await fetchList("things", "things", error);
+    if (!things) return;
     clear(body);
     if (things.length === 0) {
       body.append(empty("No things yet. `mos aws-iot-setup` creates one named after the device.", "things-empty"));
