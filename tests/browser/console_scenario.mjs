@@ -121,7 +121,9 @@ try {
   watch(page, "tab 1");
 
   step("open the console: the login form (nothing is shown without a session)");
-  await page.goto(`${URL_}/console`);
+  const first = await page.goto(`${URL_}/console`);
+  assert.equal(first.status(), 200, `GET ${URL_}/console answered ${first.status()}: does this mos-cloud serve the console?`);
+  assert.equal(new URL(first.url()).pathname, "/console/", "/console redirects to /console/");
   await page.getByTestId("login-form").waitFor();
   assert.equal(await page.getByTestId("page-mqtt").isVisible(), false);
 
