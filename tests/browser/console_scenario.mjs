@@ -192,6 +192,20 @@ try {
   await screenshot(page, "payload-too-large");
   await page.getByTestId("pub-payload").fill("");
 
+  step("Things lists the device's thing with its certificate; Policies shows mos-default and its target");
+  await page.getByTestId("nav-things").click();
+  const thing = page.locator(`[data-testid=thing-row][data-thing="${DEVICE}"]`);
+  await thing.waitFor({timeout: WAIT});
+  assert.equal(await thing.locator(`[data-full="${CERT}"]`).count(), 1, "the thing's principal is the device's certificate");
+  await screenshot(page, "things");
+  await page.getByTestId("nav-policies").click();
+  const policy = page.locator("[data-testid=policy-card][data-policy=mos-default]");
+  await policy.waitFor({timeout: WAIT});
+  const doc = JSON.parse(await policy.getByTestId("policy-document").textContent());
+  assert.equal(doc.Statement[0].Action, "iot:*");
+  assert.equal(await policy.locator(`[data-testid=policy-targets] [data-full="${CERT}"]`).count(), 1);
+  await screenshot(page, "policies");
+
   step("a second tab on Connected clients lists the device with its certificate and thing");
   const watcher = await context.newPage();
   watch(watcher, "tab 2");
