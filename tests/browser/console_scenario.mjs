@@ -36,6 +36,7 @@ const HTML_PAYLOAD = `<img src=x onerror="window.__mosXss = 1; alert('xss')"><b 
 const WAIT = 20000;
 
 fs.mkdirSync(ARTIFACTS, {recursive: true});
+for (const f of fs.readdirSync(ARTIFACTS)) if (f.endsWith(".png")) fs.rmSync(path.join(ARTIFACTS, f));  // this run's only
 let shot = 0;
 async function screenshot(page, name) {
   shot += 1;
@@ -86,7 +87,7 @@ async function login(page, secret) {
 }
 
 async function subscribe(page, filter) {
-  await page.getByTestId("sub-filter").fill(filter);
+  await page.getByLabel("Topic filter").fill(filter);
   await page.getByTestId("sub-qos").selectOption("1");
   await page.getByTestId("sub-submit").click();
   await page.locator(`[data-testid=sub-item][data-filter="${filter}"]`).waitFor({timeout: WAIT});
@@ -134,8 +135,15 @@ try {
   assert.equal(await page.getByTestId("page-mqtt").isVisible(), false);
   await screenshot(page, "login-wrong-secret");
 
-  step("log in with the local cloud's credentials; the live channel connects");
-  await login(page, SECRET);
+  step("log in with the keyboard alone (labels, Tab, Enter); the live channel connects");
+  await page.getByLabel("Access key ID").fill("");
+  await page.getByLabel("Access key ID").focus();
+  await page.keyboard.type(ACCESS_KEY);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "login-secret");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(SECRET);
+  await page.keyboard.press("Enter");
   await page.getByTestId("page-mqtt").waitFor();
   await page.locator("[data-testid=live-state][data-state=connected]").waitFor({timeout: WAIT});
   await screenshot(page, "logged-in");
@@ -224,6 +232,12 @@ try {
   const certRow = page.locator(`[data-testid=cert-row][data-cert-id="${CERT}"]`);
   await certRow.waitFor({timeout: WAIT});
   assert.equal(await certRow.getAttribute("data-status"), "ACTIVE");
+  await certRow.getByTestId("cert-revoke").click();
+  await page.getByTestId("confirm-dialog").waitFor();
+  await page.keyboard.press("Escape");  // cancelled: nothing changes
+  await page.getByTestId("confirm-dialog").waitFor({state: "hidden"});
+  await page.waitForTimeout(300);
+  assert.equal(await certRow.getAttribute("data-status"), "ACTIVE", "Escape cancels the revoke");
   await certRow.getByTestId("cert-revoke").click();
   await page.getByTestId("confirm-dialog").waitFor();
   await screenshot(page, "revoke-confirm");
