@@ -8,6 +8,12 @@
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 const REPLY_TIMEOUT_MS = 10000;
+// The largest message mos-cloud takes from a WebSocket client (HttpLimits
+// max_ws_message in cloud/server/http_server.h); a bigger one closes the
+// channel (1009). A payload within AWS's 128 KiB can still exceed it once
+// JSON-escaped (every '"' doubles, a control character becomes \u00XX).
+export const MAX_FRAME_BYTES = 256 * 1024;
+const encoder = new TextEncoder();
 
 export class Live {
   constructor(url) {
@@ -142,12 +148,19 @@ export class Live {
         return;
       }
       const id = this.nextId++;
+      const frame = JSON.stringify({op, ...fields, id});
+      const size = encoder.encode(frame).length;
+      if (size > MAX_FRAME_BYTES) {
+        reject(new Error(`This message takes ${size} bytes on the console's WebSocket once JSON-escaped; ` +
+                         `the console's limit is ${MAX_FRAME_BYTES}. Publish it with mosquitto_pub instead.`));
+        return;
+      }
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`The console server did not answer "${op}" within ${REPLY_TIMEOUT_MS / 1000} s.`));
       }, REPLY_TIMEOUT_MS);
       this.pending.set(id, {resolve, reject, timer});
-      this.ws.send(JSON.stringify({op, ...fields, id}));
+      this.ws.send(frame);
     });
   }
 
