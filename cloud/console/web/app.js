@@ -4,7 +4,7 @@
 // hash router, and the live channel's state in the header.
 
 import {api, setLoggedOutHandler} from "./api.js";
-import {$} from "./dom.js";
+import {$, el} from "./dom.js";
 import {Live} from "./live.js";
 import {mountMqttPage} from "./mqtt_page.js";
 import {mountThingsPage} from "./things_page.js";
@@ -119,9 +119,12 @@ function renderLive(state, retryAt) {
     node.textContent = LIVE_TEXT[state] || `Live: ${state}`;
     return;
   }
+  // The countdown is for the eyes: a screen reader hears the state change
+  // once, not a new number every second.
+  const count = el("span", {"aria-hidden": "true"});
+  node.replaceChildren("Live: disconnected, retrying", count);
   const tick = () => {
-    const s = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-    node.textContent = `Live: disconnected, retrying in ${s} s`;
+    count.textContent = ` in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s`;
   };
   tick();
   countdown = setInterval(tick, 1000);
