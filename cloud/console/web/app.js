@@ -44,6 +44,12 @@ function route(moveFocus) {
   if (moveFocus) document.querySelector(`[data-page="${name}"] h1`)?.focus();
 }
 window.addEventListener("hashchange", () => route(true));
+// The link of the page already shown changes no hash: reload its data.
+for (const link of document.querySelectorAll("nav a[data-nav]")) {
+  link.addEventListener("click", () => {
+    if (link.dataset.nav === currentPage()) route(false);
+  });
+}
 
 // --- session
 
