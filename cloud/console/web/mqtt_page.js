@@ -100,6 +100,19 @@ export function mountMqttPage(live) {
     }
   });
 
+  // An error nobody asked for: the broker dropped one of this tab's
+  // subscriptions (e.g. the console's policy changed), or the server could
+  // not read a frame. Shown where the person looks for it.
+  live.on("error", (frame) => {
+    const message = frame.message || "The console server reported an error.";
+    if (frame.op === "subscribe" && typeof frame.filter === "string" && subs.has(frame.filter)) {
+      subs.set(frame.filter, {qos: subs.get(frame.filter).qos, error: message});
+      renderSubs();
+    } else {
+      subError.textContent = message;
+    }
+  });
+
   function updateSize() {
     const n = payloadBytes(pubPayload.value);
     pubSize.textContent = `${n.toLocaleString("en-US")} of ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes`;
