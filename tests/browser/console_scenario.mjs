@@ -227,6 +227,19 @@ try {
   await watcher.locator("[data-testid=live-state][data-state=connected]").waitFor({timeout: WAIT});
   await screenshot(watcher, "connected-clients");
 
+  step("a third tab on Denials, to see the refusals that follow the revoke arrive live");
+  const denialsTab = await context.newPage();
+  watch(denialsTab, "tab 3");
+  const denialsApi = await denialsTab.request.get(`${URL_}/console/api/denials?limit=1`);
+  await denialsTab.goto(`${URL_}/console/#/denials`);
+  await denialsTab.locator("[data-testid=live-state][data-state=connected]").waitFor({timeout: WAIT});
+  if (denialsApi.status() !== 501) {
+    assert.equal(denialsApi.status(), 200, `GET /console/api/denials answered ${denialsApi.status()}`);
+    await denialsTab.locator("[data-testid=denials-table], [data-testid=denials-empty]").first().waitFor({timeout: WAIT});
+    assert.equal(await denialsTab.locator(`[data-testid=denial-row][data-client-id="${DEVICE}"]`).count(), 0,
+                 "no denial for the device before its certificate is revoked");
+  }
+
   step("revoke the device's certificate on the Certificates page (with a confirmation)");
   await page.getByTestId("nav-certificates").click();
   const certRow = page.locator(`[data-testid=cert-row][data-cert-id="${CERT}"]`);
@@ -251,6 +264,22 @@ try {
   assert.equal(await watcher.locator("[data-testid=connection-row][data-client-id=mos-cloud-console]").count(), 1,
                "the console's own connection stays");
   await screenshot(watcher, "device-dropped");
+
+  if (denialsApi.status() === 501) {
+    // mos-cloud built without the registry's denials (branch `denials`): the
+    // page shows the server's reason instead of an empty list.
+    step("Denials: this mos-cloud has no denials reader (501); the page shows the server's message");
+    const message = (await denialsTab.getByTestId("denials-error").textContent()).trim();
+    assert.ok(message.length > 0, "the 501's message is shown");
+    console.log(`  denials-error: ${message}`);
+  } else {
+    step("the third tab, untouched, shows the broker refusing the revoked device (iot:Connect) live");
+    const denial = denialsTab.locator(`[data-testid=denial-row][data-client-id="${DEVICE}"]`).first();
+    await denial.waitFor({timeout: 45000});  // the board retries with its jittered back-off
+    assert.match(await denial.textContent(), /iot:Connect/);
+    console.log(`  denial: ${(await denial.textContent()).replace(/\s+/g, " ")}`);
+  }
+  await screenshot(denialsTab, "denials");
 
   step("a narrow window: one column, nothing cut off");
   await page.setViewportSize({width: 390, height: 844});

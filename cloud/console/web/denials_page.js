@@ -29,7 +29,8 @@ export function mountDenialsPage(live) {
       return;
     }
     body.append(table("Denials", ["Time", "Action", "Client ID", "Certificate", "Resource", "Reason"], denials.map((d) =>
-      el("tr", {dataset: {testid: "denial-row", denialId: String(d.id)}},
+      el("tr", {dataset: {testid: "denial-row", denialId: String(d.id), clientId: d.clientId ?? "",
+                          certificateId: d.certificateId ?? ""}},
         el("td", {class: "nowrap"}, dateTime(fromUnix(d.time))),
         el("td", {}, el("code", {}, d.action)),
         el("td", {}, el("code", {}, d.clientId)),
