@@ -10,7 +10,8 @@
 //   the server's reason; a 1 MB payload is refused in the page;
 //   revoke the device's certificate: a second tab, left on Connected clients,
 //   sees the device drop off live.
-// Environment (set by test_console.py): CONSOLE_URL, MOS_BIN, MOS_SIM_DIR,
+// Finally the page over mos-cloud's HTTPS listener (wss:, a Secure cookie).
+// Environment (set by test_console.py): CONSOLE_URL, CONSOLE_HTTPS_URL, MOS_BIN, MOS_SIM_DIR,
 // BOARD, DEVICE_ID, CERT_ID, ARTIFACTS_DIR, ACCESS_KEY, SECRET.
 import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
@@ -287,6 +288,23 @@ try {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px in a 390px window`);
   await screenshot(page, "narrow-window");
+
+  step("over HTTPS (wss:, a Secure cookie): log in, publish and receive on the same page");
+  const HTTPS = env("CONSOLE_HTTPS_URL");
+  const tls = await context.newPage();
+  watch(tls, "https");
+  await tls.goto(`${HTTPS}/console/`);
+  await tls.getByTestId("login-key").fill(ACCESS_KEY);
+  await tls.getByTestId("login-secret").fill(SECRET);
+  await tls.getByTestId("login-submit").click();
+  await tls.locator("[data-testid=live-state][data-state=connected]").waitFor({timeout: WAIT});
+  const cookie = (await context.cookies(`${HTTPS}/console/`)).find((c) => c.name === "mos_console");
+  assert.ok(cookie && cookie.secure && cookie.httpOnly && cookie.sameSite === "Strict",
+            `the session cookie over HTTPS is Secure, HttpOnly, SameSite=Strict: ${JSON.stringify(cookie)}`);
+  await subscribe(tls, "console-test/tls");
+  await publish(tls, "console-test/tls", "over TLS");
+  assert.equal(await waitMessage(tls, "console-test/tls", (t) => t === "over TLS"), "over TLS");
+  await screenshot(tls, "https");
 
   assert.deepEqual(dialogs, [], "no dialog opened at any step");
   console.log(`console browser scenario: all steps passed; screenshots in ${ARTIFACTS}`);

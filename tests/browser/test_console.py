@@ -53,12 +53,13 @@ class ConsoleInChromium(unittest.TestCase):
         for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IOT", "AWS_REGION", "AWS_PROFILE"):
             cls.env.pop(k, None)
         cls.data = home / "cloud"
-        cls.http, cls.mqtt = mostest.free_port(), mostest.free_port()
+        cls.http, cls.https, cls.mqtt = mostest.free_port(), mostest.free_port(), mostest.free_port()
         cls.url = f"http://127.0.0.1:{cls.http}"
         cls.board = b.Board(home, "console", aps=[AP])
         cls.board.env = cls.env
         try:
-            cloud("up", "--data-dir", cls.data, "--http-port", cls.http, "--mqtt-port", cls.mqtt, env=cls.env)
+            cloud("up", "--data-dir", cls.data, "--http-port", cls.http, "--https-port", cls.https,
+                  "--mqtt-port", cls.mqtt, env=cls.env)
             cls.board.start()
             cls.board.mos("config-set", "--no-reboot", f"wifi.sta.ssid={AP[0]}", f"wifi.sta.pass={AP[1]}",
                           "wifi.sta.enable=true")
@@ -84,7 +85,7 @@ class ConsoleInChromium(unittest.TestCase):
         return json.loads(p.stdout)
 
     def test_console_scenario(self):
-        env = dict(self.env, CONSOLE_URL=self.url, MOS_BIN=b.MOS, BOARD=self.board.name, DEVICE_ID=self.device,
+        env = dict(self.env, CONSOLE_URL=self.url, CONSOLE_HTTPS_URL=f"https://localhost:{self.https}", MOS_BIN=b.MOS, BOARD=self.board.name, DEVICE_ID=self.device,
                    CERT_ID=self.cert, ARTIFACTS_DIR=str(ARTIFACTS), ACCESS_KEY=cloudtest.ACCESS_KEY,
                    SECRET=cloudtest.SECRET)
         p = subprocess.run([NODE, str(HERE / "console_scenario.mjs")], env=env, cwd=HERE, timeout=400,
