@@ -181,6 +181,20 @@ try {
   assert.deepEqual(dialogs, [], "no dialog opened");
   await screenshot(page, "html-payload-as-text");
 
+  step("pause: new messages wait (their count shown), resume shows them, clear empties the list");
+  await page.getByTestId("msg-pause").click();
+  assert.equal(await page.getByTestId("msg-pause").getAttribute("aria-pressed"), "true");
+  await publish(page, "console-test/pause", "first while paused");
+  await publish(page, "console-test/pause", "second while paused");
+  await page.getByTestId("msg-paused").filter({hasText: "2 new messages waiting"}).waitFor({timeout: WAIT});
+  assert.equal(await page.locator('[data-testid=msg-item][data-topic="console-test/pause"]').count(), 0);
+  await screenshot(page, "paused");
+  await page.getByTestId("msg-pause").click();
+  assert.deepEqual(await page.locator('[data-testid=msg-item][data-topic="console-test/pause"] [data-testid=msg-payload]')
+    .allTextContents(), ["second while paused", "first while paused"], "newest first after resuming");
+  await page.getByTestId("msg-clear").click();
+  assert.equal(await page.locator("[data-testid=msg-item]").count(), 0);
+
   step("an invalid topic filter a/#/b: the server's reason shows by the form");
   await page.getByTestId("sub-filter").fill("a/#/b");
   await page.getByTestId("sub-submit").click();
@@ -200,6 +214,7 @@ try {
   assert.equal(await page.locator('[data-testid=msg-item][data-topic="console-test/big"]').count(), 0);
   await screenshot(page, "payload-too-large");
   await page.getByTestId("pub-payload").fill("");
+  assert.equal(await page.getByTestId("pub-error").textContent(), "", "the size error goes once the payload fits");
 
   step("Things lists the device's thing with its certificate; Policies shows mos-default and its target");
   await page.getByTestId("nav-things").click();

@@ -117,6 +117,7 @@ export function mountMqttPage(live) {
     const n = payloadBytes(pubPayload.value);
     pubSize.textContent = `${n.toLocaleString("en-US")} of ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes`;
     pubSize.classList.toggle("over", n > MAX_PAYLOAD_BYTES);
+    if (n <= MAX_PAYLOAD_BYTES && pubError.dataset.reason === "size") pubError.textContent = "";
   }
   pubPayload.addEventListener("input", updateSize);
   updateSize();
@@ -124,6 +125,7 @@ export function mountMqttPage(live) {
   pubForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     pubError.textContent = "";
+    pubError.dataset.reason = "";
     pubStatus.textContent = "";
     const topic = pubTopic.value;
     if (topic === "") {
@@ -135,6 +137,7 @@ export function mountMqttPage(live) {
     const tooLarge = payloadTooLarge(payload);
     if (tooLarge) {  // refused here: such a message would only be dropped by the broker
       pubError.textContent = tooLarge;
+      pubError.dataset.reason = "size";
       return;
     }
     try {
