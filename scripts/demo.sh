@@ -168,6 +168,8 @@ Still running (stop both with: scripts/demo.sh --stop, or the two commands below
                     $MOS cloud down --data-dir $CLOUD_DIR
   the board         MOS_SIM_DIR=$MOS_SIM_DIR $MOS sim stop $BOARD
 Play with it:
+  the web console   $API/console/   (access key ID AKIDMOSLOCAL, secret access key mos-local-secret):
+                    subscribe to /response, publish {gpio: {pin: 2, state: 0}} to /request
   export AWS_ACCESS_KEY_ID=AKIDMOSLOCAL AWS_SECRET_ACCESS_KEY=mos-local-secret AWS_DEFAULT_REGION=us-east-1
   export AWS_CA_BUNDLE=$CLOUD_DIR/ca.pem
   /usr/bin/aws --endpoint-url $API iot-data publish --topic /request --cli-binary-format raw-in-base64-out --payload '{gpio: {pin: 2, state: 0}}'

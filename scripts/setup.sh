@@ -25,25 +25,41 @@ packages=(
   python3 python3-yaml
   # misc tools used by scripts
   procps psmisc curl jq
+  # the web console's browser test: headless Chromium (driven by playwright-core
+  # from npm, tests/browser/; it never downloads a browser of its own)
+  chromium
 )
+# Node.js and npm for that test. The machine may carry a newer Node.js than
+# Debian's (whose nodejs package then provides npm itself): only when there
+# is no npm at all are Debian's packages installed.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # The Debian mosquitto package starts a system broker on port 1883; our tests
+  # start their own brokers on free loopback ports, so keep the system one off.
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
+  echo "setup: done"
 fi
 
-echo "setup: installing ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-# The Debian mosquitto package starts a system broker on port 1883; our tests
-# start their own brokers on free loopback ports, so keep the system one off.
-if command -v systemctl >/dev/null 2>&1; then
-  $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true
+# The browser test's npm packages, exactly as its package-lock.json pins them
+# (`npm ci`), again only when the lock file changed since the last install.
+browser="$(dirname "$0")/../tests/browser"
+stamp="$browser/node_modules/.mos-lock-sha256"
+want=$(sha256sum "$browser/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: npm ci in tests/browser"
+  (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
 fi
-echo "setup: done"
