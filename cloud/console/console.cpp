@@ -43,12 +43,13 @@ const char kWrongOrigin[] = "This request came from a page of another site (its 
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-// Reads the console's routes' one-segment names: "certificates/{id}/status".
-bool split3(std::string_view route, std::string_view a, std::string& id, std::string_view c) {
-  if (!starts_with(route, a)) return false;
-  std::string_view rest = route.substr(a.size());
+// Matches `route` against prefix + "{id}/" + suffix (e.g. "certificates/" +
+// "{id}/" + "status") and sets `id` to the one non-empty segment between.
+bool match_id_route(std::string_view route, std::string_view prefix, std::string& id, std::string_view suffix) {
+  if (!starts_with(route, prefix)) return false;
+  std::string_view rest = route.substr(prefix.size());
   size_t slash = rest.find('/');
-  if (slash == std::string_view::npos || rest.substr(slash + 1) != c || slash == 0) return false;
+  if (slash == std::string_view::npos || slash == 0 || rest.substr(slash + 1) != suffix) return false;
   id = std::string(rest.substr(0, slash));
   return true;
 }
@@ -164,7 +165,7 @@ Response Console::api(const sigv4::Request& req, std::string_view route, std::st
     r.headers["Upgrade"] = "websocket";
     return r;
   }
-  if (split3(route, "certificates/", id, "status")) {
+  if (match_id_route(route, "certificates/", id, "status")) {
     if (!post) {
       Response r = message(405, "Change a certificate's status with POST /console/api/certificates/{id}/status.");
       r.headers["Allow"] = "POST";
