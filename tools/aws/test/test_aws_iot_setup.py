@@ -37,20 +37,40 @@ def setup_env(home: Path, **kw) -> dict:
     return env
 
 
-class AwsIotSetupOnLocalCloud(unittest.TestCase):
+class CloudWithBoard(unittest.TestCase):
+    """One mos-cloud and one virtual board for the whole class; a subclass
+    names its board and may add set-up to run once both are up (prepare)."""
+    board_name = "aws"
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="mos-aws-setup-")
+        cls.tmp = tempfile.TemporaryDirectory(prefix=f"mos-aws-{cls.board_name}-")
         cls.home = Path(cls.tmp.name)
         cls.cloud = cloudtest.Server().start()
-        cls.board = b.Board(cls.home, "aws", aps=[AP])
+        cls.board = b.Board(cls.home, cls.board_name, aps=[AP])
         try:
             cls.board.start()
-            cls.env = setup_env(cls.home)
-            cls.runs = [cls.setup_run() for _ in range(2)]
+            cls.prepare()
         except BaseException:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def prepare(cls):
+        pass
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.board.stop()
+        cls.cloud.stop()
+        cls.tmp.cleanup()
+
+
+class AwsIotSetupOnLocalCloud(CloudWithBoard):
+    @classmethod
+    def prepare(cls):
+        cls.env = setup_env(cls.home)
+        cls.runs = [cls.setup_run() for _ in range(2)]
 
     @classmethod
     def setup_run(cls, *extra):
@@ -63,12 +83,6 @@ class AwsIotSetupOnLocalCloud(unittest.TestCase):
         time.sleep(0.5)  # Config.Save reboots the board
         mostest.wait_until(cls.board.ping, timeout=15, what="the board back after aws-iot-setup")
         return p, took
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.board.stop()
-        cls.cloud.stop()
-        cls.tmp.cleanup()
 
     def device_id(self) -> str:
         m = re.search(r"^  Device ID: (\S+)$", self.runs[0][0].stdout, re.M)
@@ -308,26 +322,10 @@ class Https(unittest.TestCase):
                 cloud.stop()
 
 
-class Variants(unittest.TestCase):
+class Variants(CloudWithBoard):
     """RSA keys, a custom policy, no thing; an existing certificate + key."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="mos-aws-var-")
-        cls.home = Path(cls.tmp.name)
-        cls.cloud = cloudtest.Server().start()
-        cls.board = b.Board(cls.home, "var", aps=[AP])
-        try:
-            cls.board.start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.board.stop()
-        cls.cloud.stop()
-        cls.tmp.cleanup()
+    board_name = "var"
 
     def run_setup(self, *args):
         p = b.mos("--port", self.board.port, "aws-iot-setup", "--endpoint-url", self.cloud.url, *args,
@@ -384,26 +382,10 @@ class Variants(unittest.TestCase):
         self.assertIn("register-certificate-without-ca", q.stderr)
 
 
-class BadInput(unittest.TestCase):
+class BadInput(CloudWithBoard):
     """Each failure: non-zero exit, `Error: what failed`, `  -> what next`."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="mos-aws-bad-")
-        cls.home = Path(cls.tmp.name)
-        cls.cloud = cloudtest.Server().start()
-        cls.board = b.Board(cls.home, "bad", aps=[AP])
-        try:
-            cls.board.start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.board.stop()
-        cls.cloud.stop()
-        cls.tmp.cleanup()
+    board_name = "bad"
 
     def fails(self, env, *args, port=None, want=(), hint="", may_upload=False):
         p = b.mos("--port", port or self.board.port, "--timeout", "2", "aws-iot-setup", *args, env=env,
